@@ -1,0 +1,210 @@
+// Package store opens the system's SQL database — embedded SQLite by default,
+// PostgreSQL for scale — and runs each component's embedded, forward-only
+// migrations.
+//
+// It is plumbing, not a data model: each service package owns the interface
+// it needs and the SQL that implements it, written once against DB, which
+// rewrites '?' placeholders for PostgreSQL. Queries are kept to the portable
+// subset of SQL both engines accept; where a migration cannot be portable, a
+// component ships one file per dialect (see Migrate).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+// The supported engines.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Querier is what DB and Tx have in common: placeholder-rewriting query
+// methods. Code that may run inside or outside a transaction takes a Querier.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+// DB is an open database. Its query methods accept '?' placeholders on both
+// engines. It is safe for concurrent use.
+type DB struct {
+	sql     *sql.DB
+	dialect Dialect
+}
+
+var _ Querier = (*DB)(nil)
+
+// Open opens the database named by dsn and checks that it answers. A dsn
+// starting with postgres:// or postgresql:// selects PostgreSQL (pgx); any
+// other value is a SQLite file path, optionally prefixed with "sqlite:" (its
+// folder is created). SQLite runs in WAL mode with synchronous=FULL, so a
+// commit that returned is on disk.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if dsn == "" {
+		return nil, errors.New("open database: empty DSN")
+	}
+	var db *DB
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		sdb, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sdb.SetMaxOpenConns(32)
+		sdb.SetMaxIdleConns(32)
+		db = &DB{sql: sdb, dialect: Postgres}
+	} else {
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("open sqlite: create folder: %w", err)
+			}
+		}
+		q := url.Values{}
+		for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		sdb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// One writer at a time is SQLite's rule; a few connections let readers
+		// run beside it under WAL.
+		sdb.SetMaxOpenConns(8)
+		sdb.SetMaxIdleConns(8)
+		db = &DB{sql: sdb, dialect: SQLite}
+	}
+	if err := db.sql.PingContext(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("open %s database: %w", db.dialect, err)
+	}
+	return db, nil
+}
+
+// Dialect reports which engine this is.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// SQL returns the underlying *sql.DB for what this package does not wrap
+// (pool settings, driver-specific bulk paths). Its methods do not rewrite
+// placeholders.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Exec runs a statement.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return db.sql.ExecContext(ctx, Rebind(db.dialect, query), args...)
+}
+
+// Query runs a query that returns rows.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.sql.QueryContext(ctx, Rebind(db.dialect, query), args...)
+}
+
+// QueryRow runs a query that returns at most one row.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.sql.QueryRowContext(ctx, Rebind(db.dialect, query), args...)
+}
+
+// Tx is a transaction with the same placeholder rewriting as DB.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+var _ Querier = (*Tx)(nil)
+
+// Dialect reports which engine this is.
+func (tx *Tx) Dialect() Dialect { return tx.dialect }
+
+// Exec runs a statement in the transaction.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, Rebind(tx.dialect, query), args...)
+}
+
+// Query runs a query in the transaction.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, Rebind(tx.dialect, query), args...)
+}
+
+// QueryRow runs a single-row query in the transaction.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, Rebind(tx.dialect, query), args...)
+}
+
+// Prepare prepares a statement in the transaction, for bulk inserts.
+func (tx *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	return tx.tx.PrepareContext(ctx, Rebind(tx.dialect, query))
+}
+
+// InTx runs fn in a transaction, committing when fn returns nil and rolling
+// back otherwise. On SQLite the transaction takes the write lock at once
+// (BEGIN IMMEDIATE), so two writers never dead-lock on an upgrade.
+func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	stx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(&Tx{tx: stx, dialect: db.dialect}); err != nil {
+		_ = stx.Rollback()
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Rebind rewrites '?' placeholders to $1, $2, … for PostgreSQL and leaves
+// queries for SQLite as they are. A '?' inside a single-quoted literal is
+// left alone.
+func Rebind(d Dialect, query string) string {
+	if d != Postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n, inQuote := 0, false
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'':
+			inQuote = !inQuote
+			b.WriteByte(c)
+		case c == '?' && !inQuote:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// IsUniqueViolation reports whether err is a unique or primary-key
+// constraint failure on either engine.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || // SQLite
+		strings.Contains(msg, "SQLSTATE 23505") // PostgreSQL unique_violation
+}

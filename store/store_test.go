@@ -1,0 +1,99 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"testing/fstest"
+
+	"github.com/bluezone-vn/bluezone/store"
+	"github.com/bluezone-vn/bluezone/store/storetest"
+)
+
+func TestRebind(t *testing.T) {
+	for _, tc := range []struct{ in, pg string }{
+		{"SELECT 1", "SELECT 1"},
+		{"SELECT ? , ?", "SELECT $1 , $2"},
+		{"SELECT '?' , ?", "SELECT '?' , $1"},
+	} {
+		if got := store.Rebind(store.Postgres, tc.in); got != tc.pg {
+			t.Errorf("Rebind(%q) = %q, want %q", tc.in, got, tc.pg)
+		}
+		if got := store.Rebind(store.SQLite, tc.in); got != tc.in {
+			t.Errorf("SQLite Rebind(%q) = %q", tc.in, got)
+		}
+	}
+}
+
+func TestMigrateAndQuery(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fsys := os.DirFS("testdata/migrations")
+		if err := db.Migrate(ctx, "demo", fsys); err != nil {
+			t.Fatal(err)
+		}
+		// A second run applies nothing and fails on nothing.
+		if err := db.Migrate(ctx, "demo", fsys); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE component = ?`, "demo").Scan(&n); err != nil || n != 2 {
+			t.Fatalf("applied = %d, %v; want 2", n, err)
+		}
+		if _, err := db.Exec(ctx, `INSERT INTO items (id, name) VALUES (?, ?)`, 1, "a"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := db.Exec(ctx, `INSERT INTO items (id, name) VALUES (?, ?)`, 2, "a")
+		if !store.IsUniqueViolation(err) {
+			t.Fatalf("duplicate insert: %v, want a unique violation", err)
+		}
+		want := []byte{0, 1, 2, 255}
+		if _, err := db.Exec(ctx, `INSERT INTO blobs (id, data) VALUES (?, ?)`, 1, want); err != nil {
+			t.Fatal(err)
+		}
+		var got []byte
+		if err := db.QueryRow(ctx, `SELECT data FROM blobs WHERE id = ?`, 1).Scan(&got); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("blob = %x, %v", got, err)
+		}
+		// A failed transaction leaves nothing behind.
+		boom := errors.New("boom")
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO items (id, name) VALUES (?, ?)`, 3, "c"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx error = %v", err)
+		}
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM items`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("items after rollback = %d, %v; want 1", n, err)
+		}
+	})
+}
+
+func TestMigrateBadNames(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	for name, fsys := range map[string]fstest.MapFS{
+		"no number": {"init.sql": {Data: []byte("SELECT 1")}},
+		"duplicate": {"001_a.sql": {Data: []byte("SELECT 1")}, "001_b.sql": {Data: []byte("SELECT 1")}},
+	} {
+		if err := db.Migrate(ctx, "bad", fsys); err == nil {
+			t.Errorf("%s: Migrate succeeded, want an error", name)
+		}
+	}
+	broken := fstest.MapFS{"001_ok.sql": {Data: []byte("CREATE TABLE ok (x INTEGER)")}, "002_bad.sql": {Data: []byte("CREATE TABLE")}}
+	if err := db.Migrate(ctx, "broken", broken); err == nil {
+		t.Fatal("broken migration succeeded")
+	}
+	var n int
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE component = 'broken'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("recorded = %d, %v; want only the good one", n, err)
+	}
+	if _, err := store.Open(ctx, ""); err == nil {
+		t.Fatal("Open with empty DSN succeeded")
+	}
+}
