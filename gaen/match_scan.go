@@ -1,0 +1,154 @@
+package gaen
+
+import (
+	"context"
+	"crypto/aes"
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// scanner holds one goroutine's reusable state for matching keys.
+type scanner struct {
+	d *deriver
+}
+
+var scannerPool = sync.Pool{New: func() any { return &scanner{d: newDeriver()} }}
+
+// Match returns the sightings key explains, in sighting order, or nil. A sighting matches when the key's RPI
+// for some interval j of its rolling period equals the sighting's RPI and the sighting was heard within ±12
+// intervals of j; the match is dropped when the AEM, decrypted with the key's AEMK, carries a TX power outside
+// [MinTXPower, MaxTXPower]. Safe for concurrent use.
+func (m *Matcher) Match(key DiagnosisKey) []Match {
+	s := scannerPool.Get().(*scanner)
+	defer scannerPool.Put(s)
+	return m.match(s, &key)
+}
+
+// keyRange returns the intervals [first, last] of key that can match anything, and false if there are none.
+func (m *Matcher) keyRange(key *DiagnosisKey) (uint32, uint32, bool) {
+	if len(m.entries) == 0 {
+		return 0, 0, false
+	}
+	period := uint64(key.RollingPeriod)
+	if period == 0 || period > TEKRollingPeriod {
+		period = TEKRollingPeriod
+	}
+	first := uint64(key.RollingStart)
+	last := first + period - 1
+	first, last = max(first, uint64(m.lo)), min(last, uint64(m.hi))
+	if first > last {
+		return 0, 0, false
+	}
+	return uint32(first), uint32(last), true
+}
+
+func (m *Matcher) match(s *scanner, key *DiagnosisKey) []Match {
+	first, last, ok := m.keyRange(key)
+	if !ok {
+		return nil
+	}
+	s.d.setTEK(&key.TEK)
+	rpik := s.d.expand(infoRPIK)
+	block, err := aes.NewCipher(rpik[:])
+	if err != nil {
+		panic("gaen: aes: " + err.Error()) // unreachable: 16-byte key
+	}
+	var (
+		pd      = paddedData(first)
+		rpi     RPI
+		out     []Match
+		aemk    [KeyLength]byte
+		haveKey bool
+	)
+	for j := first; ; j++ {
+		off := j - m.lo
+		if m.need[off>>6]&(1<<(off&63)) != 0 {
+			binary.LittleEndian.PutUint32(pd[12:], j)
+			block.Encrypt(rpi[:], pd[:])
+			if a, b := m.lookup(&rpi); a < b {
+				if !haveKey {
+					aemk, haveKey = s.d.expand(infoAEMK), true
+				}
+				out = m.appendMatches(out, a, b, j, aemk)
+			}
+		}
+		if j == last {
+			break
+		}
+	}
+	if len(out) > 1 {
+		slices.SortFunc(out, func(a, b Match) int { return a.SightingIndex - b.SightingIndex })
+	}
+	return out
+}
+
+// appendMatches checks the sightings in entries[a:b], whose RPI is the key's RPI for interval j.
+func (m *Matcher) appendMatches(out []Match, a, b int, j uint32, aemk [KeyLength]byte) []Match {
+	for _, e := range m.entries[a:b] {
+		if d := int64(e.interval) - int64(j); d < -MaxClockDriftIntervals || d > MaxClockDriftIntervals {
+			continue
+		}
+		sg := m.sightings[e.index]
+		md, _ := ParseMetadata(DecryptAEM(aemk, sg.RPI, sg.AEM)) // lenient on version, like phones
+		if !md.TXPowerPlausible() {
+			continue
+		}
+		out = append(out, Match{SightingIndex: int(e.index), Sighting: sg, Interval: j, Metadata: md})
+	}
+	return out
+}
+
+// chunk is how many keys a MatchAll worker takes at a time; ctx is checked between chunks.
+const chunk = 2048
+
+// MatchAll matches keys on up to workers goroutines (≤ 0 means GOMAXPROCS) and returns the keys with at least
+// one match, in key order. It stops early with ctx's error when ctx ends.
+func (m *Matcher) MatchAll(ctx context.Context, keys []DiagnosisKey, workers int) ([]KeyMatch, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, (len(keys)+chunk-1)/chunk))
+	var (
+		mu      sync.Mutex
+		next    int
+		results []KeyMatch
+		wg      sync.WaitGroup
+	)
+	take := func() (int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		a := next
+		next = min(next+chunk, len(keys))
+		return a, next
+	}
+	for range workers {
+		wg.Go(func() {
+			s := scannerPool.Get().(*scanner)
+			defer scannerPool.Put(s)
+			var local []KeyMatch
+			for ctx.Err() == nil {
+				a, b := take()
+				if a == b {
+					break
+				}
+				for i := a; i < b; i++ {
+					if ms := m.match(s, &keys[i]); ms != nil {
+						local = append(local, KeyMatch{KeyIndex: i, Key: keys[i], Matches: ms})
+					}
+				}
+			}
+			mu.Lock()
+			results = append(results, local...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("gaen: match keys: %w", err)
+	}
+	slices.SortFunc(results, func(a, b KeyMatch) int { return a.KeyIndex - b.KeyIndex })
+	return results, nil
+}
