@@ -1,0 +1,181 @@
+package gaen
+
+import (
+	"context"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Benchmark scenario from issue 2: 100,000 heard RPIs spread uniformly over 14 days, 1,000,000 random
+// diagnosis keys with rolling starts over the same 14 days, a few planted keys that must be found.
+const (
+	benchSightings = 100_000
+	benchKeys      = 1_000_000
+	benchDays      = 14
+)
+
+type benchFixture struct {
+	sightings []Sighting
+	keys      []DiagnosisKey
+	planted   map[int]int // key index → number of sightings it must match
+	fast      *Matcher
+	naive     *naiveMatcher
+}
+
+var (
+	fixtureOnce sync.Once
+	fixture     *benchFixture
+)
+
+func randomTEK(r *rand.Rand) TEK {
+	var k TEK
+	for i := 0; i < len(k); i += 8 {
+		v := r.Uint64()
+		for b := range 8 {
+			k[i+b] = byte(v >> (8 * b))
+		}
+	}
+	return k
+}
+
+func loadFixture(b *testing.B) *benchFixture {
+	fixtureOnce.Do(func() {
+		r := rand.New(rand.NewPCG(1, 2))
+		base := RollingStart(time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC))
+		span := uint32(benchDays * TEKRollingPeriod)
+		f := &benchFixture{planted: map[int]int{}}
+		f.sightings = make([]Sighting, 0, benchSightings)
+		for len(f.sightings) < benchSightings-40 {
+			var s Sighting
+			s.RPI = RPI(randomTEK(r))
+			s.AEM = AEM{byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32())}
+			s.Interval = base + r.Uint32N(span)
+			s.RSSI = -50 - r.IntN(50)
+			f.sightings = append(f.sightings, s)
+		}
+		f.keys = make([]DiagnosisKey, benchKeys)
+		for i := range f.keys {
+			f.keys[i] = DiagnosisKey{TEK: randomTEK(r), RollingStart: base + TEKRollingPeriod*r.Uint32N(benchDays),
+				RollingPeriod: TEKRollingPeriod}
+		}
+		// Plant 10 keys, each heard 4 times (one of them 2 h late, at the drift limit).
+		for p := range 10 {
+			ki := r.IntN(benchKeys)
+			k := &f.keys[ki]
+			gen, aemk := NewRPIGenerator(DeriveRPIK(k.TEK)), DeriveAEMK(k.TEK)
+			for h := range 4 {
+				j := k.RollingStart + r.Uint32N(TEKRollingPeriod)
+				heard := j
+				if h == 3 {
+					heard = j + MaxClockDriftIntervals
+				}
+				rpi := gen.RPI(j)
+				md := NewMetadata(int8(-20+p), CalibrationMedium)
+				f.sightings = append(f.sightings, Sighting{RPI: rpi, AEM: EncryptAEM(aemk, rpi, md.Bytes()), Interval: heard})
+			}
+			f.planted[ki] = 4
+		}
+		r.Shuffle(len(f.sightings), func(i, j int) { f.sightings[i], f.sightings[j] = f.sightings[j], f.sightings[i] })
+		f.fast = NewMatcher(f.sightings)
+		f.naive = newNaiveMatcher(f.sightings)
+		fixture = f
+	})
+	return fixture
+}
+
+// BenchmarkMatchKeys measures keys per second on one goroutine for the naive baseline and the Matcher, over the
+// same keys in the same order.
+func BenchmarkMatchKeys(b *testing.B) {
+	f := loadFixture(b)
+	b.Run("naive", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			f.naive.match(f.keys[i%len(f.keys)])
+			i++
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "keys/s")
+	})
+	b.Run("fast", func(b *testing.B) {
+		s := &scanner{d: newDeriver()}
+		i := 0
+		for b.Loop() {
+			f.fast.match(s, &f.keys[i%len(f.keys)])
+			i++
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "keys/s")
+	})
+}
+
+// BenchmarkMatchAll1M matches all 1,000,000 keys with MatchAll on GOMAXPROCS workers (2 on the benchmark
+// machine) and checks that exactly the planted keys are found. ns/op is the wall time for one million keys.
+func BenchmarkMatchAll1M(b *testing.B) {
+	f := loadFixture(b)
+	workers := runtime.GOMAXPROCS(0)
+	for b.Loop() {
+		res, err := f.fast.MatchAll(context.Background(), f.keys, workers)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res) != len(f.planted) {
+			b.Fatalf("found %d keys, want the %d planted", len(res), len(f.planted))
+		}
+		for _, km := range res {
+			if want, ok := f.planted[km.KeyIndex]; !ok || len(km.Matches) != want {
+				b.Fatalf("key %d: %d matches, planted %d (%v)", km.KeyIndex, len(km.Matches), want, ok)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*len(f.keys))/b.Elapsed().Seconds(), "keys/s")
+	b.ReportMetric(float64(workers), "workers")
+}
+
+func BenchmarkDeriveRPIK(b *testing.B) {
+	tek := TEK{1, 2, 3}
+	b.Run("crypto/hkdf", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			tek[0]++
+			_ = DeriveRPIK(tek)
+		}
+	})
+	b.Run("precomputed", func(b *testing.B) {
+		b.ReportAllocs()
+		d := newDeriver()
+		for b.Loop() {
+			tek[0]++
+			d.setTEK(&tek)
+			_ = d.expand(infoRPIK)
+		}
+	})
+}
+
+func BenchmarkRPI(b *testing.B) {
+	b.ReportAllocs()
+	g := NewRPIGenerator([16]byte{9})
+	n := uint32(2642976)
+	for b.Loop() {
+		n++
+		_ = g.RPI(n)
+	}
+}
+
+func BenchmarkNewRPIGenerator(b *testing.B) {
+	b.ReportAllocs()
+	k := [16]byte{9}
+	for b.Loop() {
+		k[0]++
+		_ = NewRPIGenerator(k)
+	}
+}
+
+func BenchmarkEncryptAEM(b *testing.B) {
+	b.ReportAllocs()
+	aemk, rpi, md := [16]byte{7}, RPI{1}, NewMetadata(-10, 2).Bytes()
+	for b.Loop() {
+		rpi[0]++
+		_ = EncryptAEM(aemk, rpi, md)
+	}
+}
