@@ -1,0 +1,387 @@
+package keyserver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bluezone-vn/bluezone/store"
+)
+
+// The group-commit writer. Request goroutines do all the CPU work (JSON,
+// certificate, validation) and hand a writeJob to the one writer goroutine
+// (Server.Run). The writer takes every job waiting, decides each one
+// against the stored keys (new key, revision, or refusal), writes the new
+// keys of all of them in one transaction, and only after the commit returns
+// tells each request its result. One fsync (SQLite) or one commit round trip
+// (PostgreSQL) thus serves many requests, and no request is acknowledged
+// before its keys are durable.
+//
+// Jobs that revise stored keys are rare; they are taken out of the batch and
+// run one by one in their own transaction after it, so that a revision that
+// loses a race can be refused without undoing other requests' writes.
+
+type writeJob struct {
+	incoming    []exposure
+	token       []revisableKey // nil when no usable token was sent
+	tokenFailed bool           // a token was sent but could not be opened
+	done        chan writeResult
+}
+
+type writeResult struct {
+	inserted int
+	changed  []exposure // inserted or revised, for the new revision token
+	err      error
+}
+
+// errRevision is a refusal decided by the revision rules; code is the wire
+// error code and msg is safe to show.
+type errRevision struct{ code, msg string }
+
+func (e *errRevision) Error() string { return e.msg }
+
+// storedKey is what the revision rules need of a stored row.
+type storedKey struct {
+	rollingStart  int32
+	rollingPeriod int32
+	reportType    int
+	revised       bool
+	revisedType   int
+}
+
+var errWriterStopped = errors.New("keyserver: writer is not running")
+
+// submit hands job to the writer and waits for its commit.
+func (s *Server) submit(ctx context.Context, job *writeJob) (writeResult, error) {
+	job.done = make(chan writeResult, 1)
+	timer := time.NewTimer(s.cfg.WriteTimeout)
+	defer timer.Stop()
+	select {
+	case s.queue <- job:
+	case <-s.stopped:
+		return writeResult{}, errWriterStopped
+	case <-ctx.Done():
+		return writeResult{}, ctx.Err()
+	case <-timer.C:
+		return writeResult{}, errors.New("keyserver: write queue full")
+	}
+	select {
+	case r := <-job.done:
+		return r, nil
+	case <-s.stopped:
+		select {
+		case r := <-job.done:
+			return r, nil
+		default:
+			return writeResult{}, errWriterStopped
+		}
+	case <-ctx.Done():
+		return writeResult{}, ctx.Err()
+	case <-timer.C:
+		return writeResult{}, errors.New("keyserver: write timed out")
+	}
+}
+
+// Run is the group-commit writer: it must be running for publish requests
+// to be stored (requests wait for it, up to Config.WriteTimeout). It returns
+// nil when ctx ends, after committing the jobs already queued. Call it once.
+func (s *Server) Run(ctx context.Context) error {
+	if !s.running.CompareAndSwap(false, true) {
+		return errors.New("keyserver: Run called twice")
+	}
+	defer close(s.stopped)
+	batch := make([]*writeJob, 0, s.cfg.MaxBatch)
+	for {
+		select {
+		case <-ctx.Done():
+			// Commit what is queued, then stop.
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WriteTimeout)
+			for {
+				batch = s.drain(batch[:0])
+				if len(batch) == 0 {
+					break
+				}
+				s.writeBatch(dctx, batch)
+			}
+			cancel()
+			return nil
+		case j := <-s.queue:
+			batch = s.drain(append(batch[:0], j))
+			s.writeBatch(ctx, batch)
+		}
+	}
+}
+
+// drain adds the jobs waiting in the queue to batch, up to MaxBatch.
+func (s *Server) drain(batch []*writeJob) []*writeJob {
+	for len(batch) < s.cfg.MaxBatch {
+		select {
+		case j := <-s.queue:
+			batch = append(batch, j)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (s *Server) writeBatch(ctx context.Context, batch []*writeJob) {
+	start := time.Now()
+	results := make([]writeResult, len(batch))
+	var slow []int
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		slow = slow[:0]
+		stored, err := readStored(ctx, tx, batch)
+		if err != nil {
+			return err
+		}
+		var inserts []exposure
+		for i, job := range batch {
+			r, updates := decide(job, stored)
+			if len(updates) > 0 {
+				slow = append(slow, i)
+				continue
+			}
+			results[i] = r
+			if r.err != nil {
+				continue
+			}
+			for _, e := range r.changed {
+				if e.reportType == ReportTypeNegative {
+					continue // a new key reported negative is not stored
+				}
+				inserts = append(inserts, e)
+				stored[e.key] = &storedKey{rollingStart: e.rollingStart, rollingPeriod: e.rollingPeriod,
+					reportType: exportReportType(e.reportType)}
+			}
+		}
+		return insertExposures(ctx, tx, inserts)
+	})
+	if err != nil {
+		// Fall back to one transaction per job so one bad job cannot fail
+		// the others.
+		s.log.Error("keyserver: batch write failed; retrying jobs one by one", "jobs", len(batch), "err", err)
+		for _, job := range batch {
+			job.done <- s.writeOne(ctx, job)
+		}
+		return
+	}
+	s.metrics.observeBatch(len(batch), time.Since(start))
+	slowSet := make(map[int]bool, len(slow))
+	for _, i := range slow {
+		slowSet[i] = true
+	}
+	for i, job := range batch {
+		if !slowSet[i] {
+			job.done <- results[i]
+		}
+	}
+	for _, i := range slow {
+		batch[i].done <- s.writeOne(ctx, batch[i])
+	}
+}
+
+// writeOne runs one job in its own transaction, revisions included.
+func (s *Server) writeOne(ctx context.Context, job *writeJob) writeResult {
+	var res writeResult
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		stored, err := readStored(ctx, tx, []*writeJob{job})
+		if err != nil {
+			return err
+		}
+		r, updates := decide(job, stored)
+		res = r
+		if r.err != nil {
+			return nil
+		}
+		var inserts []exposure
+		for _, e := range r.changed {
+			if _, isUpdate := updates[e.key]; isUpdate || e.reportType == ReportTypeNegative {
+				continue
+			}
+			inserts = append(inserts, e)
+		}
+		if err := insertExposures(ctx, tx, inserts); err != nil {
+			return err
+		}
+		for _, e := range r.changed {
+			if _, ok := updates[e.key]; !ok {
+				continue
+			}
+			var dsos any
+			if e.daysSinceOnset != nil {
+				dsos = int64(*e.daysSinceOnset)
+			}
+			out, err := tx.Exec(ctx, `UPDATE exposures SET revised_report_type = ?, revised_days_since_onset = ?,
+				revised_transmission_risk = ?, revised_at = ?, health_authority = ?
+				WHERE exposure_key = ? AND revised_at IS NULL`,
+				exportReportType(e.reportType), dsos, e.transmissionRisk, e.createdAt, e.healthAuthority, e.key[:])
+			if err != nil {
+				return fmt.Errorf("revise exposure: %w", err)
+			}
+			if n, err := out.RowsAffected(); err == nil && n != 1 {
+				return &errRevision{code: ErrorKeyAlreadyRevised, msg: "key was already revised"}
+			}
+		}
+		return nil
+	})
+	var rev *errRevision
+	switch {
+	case errors.As(err, &rev):
+		return writeResult{err: rev}
+	case err != nil:
+		return writeResult{err: err}
+	}
+	return res
+}
+
+// readStored loads the stored rows for every key of the jobs.
+func readStored(ctx context.Context, tx *store.Tx, jobs []*writeJob) (map[[KeyLength]byte]*storedKey, error) {
+	var keys []any
+	for _, j := range jobs {
+		for i := range j.incoming {
+			keys = append(keys, j.incoming[i].key[:])
+		}
+	}
+	stored := make(map[[KeyLength]byte]*storedKey, len(keys))
+	const chunk = 500
+	for lo := 0; lo < len(keys); lo += chunk {
+		part := keys[lo:min(lo+chunk, len(keys))]
+		q := `SELECT exposure_key, rolling_start, rolling_period, report_type, revised_report_type
+			FROM exposures WHERE exposure_key IN (?` + strings.Repeat(",?", len(part)-1) + `)`
+		rows, err := tx.Query(ctx, q, part...)
+		if err != nil {
+			return nil, fmt.Errorf("read stored keys: %w", err)
+		}
+		for rows.Next() {
+			var k []byte
+			var sk storedKey
+			var revised sql.NullInt64
+			if err := rows.Scan(&k, &sk.rollingStart, &sk.rollingPeriod, &sk.reportType, &revised); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read stored keys: %w", err)
+			}
+			if revised.Valid {
+				sk.revised, sk.revisedType = true, int(revised.Int64)
+			}
+			var kk [KeyLength]byte
+			copy(kk[:], k)
+			stored[kk] = &sk
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read stored keys: %w", err)
+		}
+	}
+	return stored, nil
+}
+
+// insertRowsPerStatement bounds a multi-row INSERT (8 parameters a row).
+const insertRowsPerStatement = 128
+
+func insertExposures(ctx context.Context, tx *store.Tx, rows []exposure) error {
+	for lo := 0; lo < len(rows); lo += insertRowsPerStatement {
+		part := rows[lo:min(lo+insertRowsPerStatement, len(rows))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO exposures (exposure_key, rolling_start, rolling_period, transmission_risk,
+			report_type, days_since_onset, health_authority, created_at) VALUES `)
+		args := make([]any, 0, len(part)*8)
+		for i := range part {
+			e := &part[i]
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?,?,?)")
+			var dsos any
+			if e.daysSinceOnset != nil {
+				dsos = int64(*e.daysSinceOnset)
+			}
+			args = append(args, e.key[:], int64(e.rollingStart), int64(e.rollingPeriod), int64(e.transmissionRisk),
+				int64(exportReportType(e.reportType)), dsos, e.healthAuthority, e.createdAt)
+		}
+		b.WriteString(" ON CONFLICT (exposure_key) DO NOTHING")
+		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insert exposures: %w", err)
+		}
+	}
+	return nil
+}
+
+// allowedTransition reports whether a stored key of report type from may be
+// revised to report type to: likely → confirmed or negative (as in the
+// reference), and Bluezone's contact → confirmed, likely or negative.
+func allowedTransition(from, to string) bool {
+	switch from {
+	case ReportTypeLikely:
+		return to == ReportTypeConfirmed || to == ReportTypeNegative
+	case ReportTypeContact:
+		return to == ReportTypeConfirmed || to == ReportTypeLikely || to == ReportTypeNegative
+	}
+	return false
+}
+
+// decide applies the revision rules of the reference server to job against
+// the stored keys. It returns the job's result and the set of keys it would
+// revise (updates); a job with updates must be written by writeOne.
+func decide(job *writeJob, stored map[[KeyLength]byte]*storedKey) (writeResult, map[[KeyLength]byte]bool) {
+	var existing []*exposure
+	for i := range job.incoming {
+		if _, ok := stored[job.incoming[i].key]; ok {
+			existing = append(existing, &job.incoming[i])
+		}
+	}
+	if len(existing) > 0 {
+		if job.token == nil {
+			if job.tokenFailed {
+				return writeResult{err: &errRevision{ErrorInvalidRevisionToken, "revision token is invalid"}}, nil
+			}
+			return writeResult{err: &errRevision{ErrorMissingRevisionToken, "no revision token, but sent existing keys"}}, nil
+		}
+		allowed := make(map[[KeyLength]byte]revisableKey, len(job.token))
+		for _, rk := range job.token {
+			allowed[rk.key] = rk
+		}
+		for _, in := range existing {
+			ex := stored[in.key]
+			if ex.rollingStart != in.rollingStart || ex.rollingPeriod != in.rollingPeriod {
+				return writeResult{err: &errRevision{ErrorBadRequest, "a published key does not match the stored key's interval metadata"}}, nil
+			}
+			rk, ok := allowed[in.key]
+			if !ok || rk.rollingStart != ex.rollingStart || rk.rollingPeriod != ex.rollingPeriod {
+				return writeResult{err: &errRevision{ErrorInvalidRevisionToken, "revision token is invalid"}}, nil
+			}
+		}
+	}
+	res := writeResult{changed: make([]exposure, 0, len(job.incoming))}
+	var updates map[[KeyLength]byte]bool
+	for _, in := range job.incoming {
+		ex, ok := stored[in.key]
+		if !ok {
+			res.changed = append(res.changed, in)
+			if in.reportType != ReportTypeNegative {
+				res.inserted++
+			}
+			continue
+		}
+		from := reportTypeFromExport(ex.reportType)
+		if from == in.reportType || (ex.revised && reportTypeFromExport(ex.revisedType) == in.reportType) {
+			continue // nothing to change
+		}
+		if ex.revised {
+			return writeResult{err: &errRevision{ErrorKeyAlreadyRevised, "key was already revised"}}, nil
+		}
+		if !allowedTransition(from, in.reportType) {
+			return writeResult{err: &errRevision{ErrorInvalidReportTypeTransition,
+				fmt.Sprintf("invalid report type transition: cannot transition from %q to %q", from, in.reportType)}}, nil
+		}
+		if updates == nil {
+			updates = map[[KeyLength]byte]bool{}
+		}
+		updates[in.key] = true
+		res.changed = append(res.changed, in)
+	}
+	return res, updates
+}
