@@ -1,7 +1,6 @@
 package installs
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,7 +80,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAdmin(mux)
 }
 
-// Now returns the service's current day.
+// Today returns the service's current day.
 func (s *Server) Today() Day { return DayOf(s.clock.Now()) }
 
 type metrics struct {
@@ -116,5 +115,3 @@ func (m metrics) register(r prometheus.Registerer) error {
 	}
 	return nil
 }
-
-var _ = context.Background

@@ -1,0 +1,305 @@
+package installs
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/bluezone-vn/bluezone/store"
+)
+
+// How the counters stay exact without scanning tokens.
+//
+// Each token row holds where the device last checked in and that day, L.
+// A check-in on day T makes the device "active" on days T … T+N-1 (N =
+// Config.ActiveDays). installs_daily keeps, per place and day, the number
+// of devices active that day, so a report reads one row instead of counting
+// tokens. A check-in changes only the days whose answer changes:
+//
+//   - new token: +1 active on T … T+N-1, +1 new install on T, +1 installs
+//     on every row from T on;
+//   - same place, L < T: the active window already covers L … L+N-1, so
+//     only the days not yet covered, max(L+N, T) … T+N-1, get +1;
+//   - moved (province or district differs): the device counts in the new
+//     place from T on. The old place loses it on T … L+N-1 (the rest of
+//     its old window) and loses one installed device from T on; the new
+//     place gains the full window T … T+N-1 and one device from T on. The
+//     new install of its first day stays where it happened.
+//   - same place and day, or L > T (a late request from before midnight):
+//     nothing changes, which makes check-ins idempotent per token and day.
+//
+// Every level is kept: district rows (district '' for check-ins without
+// one) and province rows (district '*'), each with the same rules applied
+// to its own key. Rows exist for every day of every window, so the active
+// count of a day without a row is 0 and its installs are those of the
+// latest earlier row. N must therefore stay fixed once data exists.
+
+// provinceLevel is the district value of province-wide rows.
+const provinceLevel = "*"
+
+type aggKey struct{ province, district string }
+
+type keyDelta struct {
+	newAt        map[Day]int64
+	installsFrom map[Day]int64 // added to every row from that day on
+	active       map[Day]int64
+	min, max     Day
+	init         bool
+}
+
+func (k *keyDelta) span(a, b Day) {
+	if !k.init || a < k.min {
+		k.min = a
+	}
+	if !k.init || b > k.max {
+		k.max = b
+	}
+	k.init = true
+}
+
+type deltas struct {
+	n    Day
+	keys map[aggKey]*keyDelta
+}
+
+func newDeltas(n Day) *deltas { return &deltas{n: n, keys: map[aggKey]*keyDelta{}} }
+
+func (d *deltas) key(k aggKey) *keyDelta {
+	kd := d.keys[k]
+	if kd == nil {
+		kd = &keyDelta{newAt: map[Day]int64{}, installsFrom: map[Day]int64{}, active: map[Day]int64{}}
+		d.keys[k] = kd
+	}
+	return kd
+}
+
+func (d *deltas) activeRange(k aggKey, from, to Day, v int64) {
+	if from > to {
+		return
+	}
+	kd := d.key(k)
+	for day := from; day <= to; day++ {
+		kd.active[day] += v
+	}
+	kd.span(from, to)
+}
+
+func (d *deltas) installs(k aggKey, from Day, v int64) {
+	kd := d.key(k)
+	kd.installsFrom[from] += v
+	kd.span(from, from)
+}
+
+// transition records one check-in on day t at place to, by a token last
+// seen on day last at place from (hadOld false for a new token).
+func (d *deltas) transition(from aggKey, hadOld bool, last Day, to aggKey, t Day) {
+	switch {
+	case !hadOld:
+		d.key(to).newAt[t]++
+		d.installs(to, t, 1)
+		d.activeRange(to, t, t+d.n-1, 1)
+	case from == to:
+		if last < t {
+			d.activeRange(to, max(last+d.n, t), t+d.n-1, 1)
+		}
+	default:
+		d.installs(from, t, -1)
+		d.installs(to, t, 1)
+		d.activeRange(from, t, last+d.n-1, -1)
+		d.activeRange(to, t, t+d.n-1, 1)
+	}
+}
+
+// dayRow is one installs_daily row.
+type dayRow struct {
+	Day         Day
+	NewInstalls int64
+	Installs    int64
+	Active      int64
+}
+
+// applyDeltas adds ds to installs_daily: for each place, it reads the rows
+// from the first day changed (and the latest row before, to carry the
+// installed count into new rows), fills the days in between, adds the
+// deltas and writes the changed window back.
+func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas) error {
+	if len(ds.keys) == 0 {
+		return nil
+	}
+	lo := Day(1 << 30)
+	for _, kd := range ds.keys {
+		lo = min(lo, kd.min)
+	}
+	existing := map[aggKey][]dayRow{}
+	rows, err := tx.Query(ctx, `SELECT province, district, day, new_installs, installs, active
+		FROM installs_daily WHERE day >= ? ORDER BY day`, int64(lo))
+	if err != nil {
+		return fmt.Errorf("installs: read counters: %w", err)
+	}
+	for rows.Next() {
+		var k aggKey
+		var r dayRow
+		if err := rows.Scan(&k.province, &k.district, &r.Day, &r.NewInstalls, &r.Installs, &r.Active); err != nil {
+			rows.Close()
+			return fmt.Errorf("installs: read counters: %w", err)
+		}
+		if kd, ok := ds.keys[k]; ok && r.Day >= kd.min {
+			existing[k] = append(existing[k], r)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("installs: read counters: %w", err)
+	}
+	// Places without a row on their first changed day need the latest
+	// earlier row to carry their installed count.
+	var need []latestReq
+	for k, kd := range ds.keys {
+		if ex := existing[k]; len(ex) == 0 || ex[0].Day != kd.min {
+			need = append(need, latestReq{k, kd.min - 1})
+		}
+	}
+	prev, err := latestRows(ctx, tx, need)
+	if err != nil {
+		return err
+	}
+	var out []any
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		q := `INSERT INTO installs_daily (province, district, day, new_installs, installs, active) VALUES ` +
+			placeholders(n, 6) + ` ON CONFLICT (province, district, day) DO UPDATE SET
+			new_installs = excluded.new_installs, installs = excluded.installs, active = excluded.active`
+		if _, err := tx.Exec(ctx, q, out...); err != nil {
+			return fmt.Errorf("installs: write counters: %w", err)
+		}
+		out, n = out[:0], 0
+		return nil
+	}
+	keys := make([]aggKey, 0, len(ds.keys))
+	for k := range ds.keys {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { // a stable order keeps PostgreSQL row locks dead-lock free
+		if keys[i].province != keys[j].province {
+			return keys[i].province < keys[j].province
+		}
+		return keys[i].district < keys[j].district
+	})
+	for _, k := range keys {
+		kd := ds.keys[k]
+		ex := existing[k]
+		hi := kd.max
+		if len(ex) > 0 {
+			hi = max(hi, ex[len(ex)-1].Day)
+		}
+		window := make([]dayRow, hi-kd.min+1)
+		carry := prev[latestReq{k, kd.min - 1}].Installs
+		j := 0
+		for i := range window {
+			day := kd.min + Day(i)
+			if j < len(ex) && ex[j].Day == day {
+				window[i] = ex[j]
+				j++
+			} else {
+				window[i] = dayRow{Day: day, Installs: carry}
+			}
+			carry = window[i].Installs
+		}
+		var add int64
+		for i := range window {
+			day := window[i].Day
+			add += kd.installsFrom[day]
+			window[i].Installs += add
+			window[i].NewInstalls += kd.newAt[day]
+			window[i].Active += kd.active[day]
+			out = append(out, k.province, k.district, int64(day), window[i].NewInstalls, window[i].Installs, window[i].Active)
+			n++
+			if n == 300 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+// latestReq asks for a place's latest row on or before a day.
+type latestReq struct {
+	key aggKey
+	day Day
+}
+
+// latestRows returns, for each request, the place's latest installs_daily
+// row on or before the day (zero when there is none), in one query per 300
+// requests: an index seek per place whatever the table's size.
+func latestRows(ctx context.Context, q store.Querier, reqs []latestReq) (map[latestReq]dayRow, error) {
+	out := make(map[latestReq]dayRow, len(reqs))
+	for i := 0; i < len(reqs); i += 300 {
+		chunk := reqs[i:min(i+300, len(reqs))]
+		args := make([]any, 0, len(chunk)*3)
+		for _, r := range chunk {
+			args = append(args, r.key.province, r.key.district, int64(r.day))
+		}
+		query := `SELECT v.column1, v.column2, v.column3, t.day, t.new_installs, t.installs, t.active
+			FROM (VALUES ` + placeholders(len(chunk), 3) + `) AS v
+			JOIN installs_daily t ON t.province = v.column1 AND t.district = v.column2
+			AND t.day = (SELECT max(x.day) FROM installs_daily x
+				WHERE x.province = v.column1 AND x.district = v.column2 AND x.day <= v.column3)`
+		if q.Dialect() == store.Postgres {
+			query = `SELECT v.column1, v.column2, v.column3, t.day, t.new_installs, t.installs, t.active
+			FROM (VALUES ` + typedPlaceholders(len(chunk)) + `) AS v
+			JOIN installs_daily t ON t.province = v.column1 AND t.district = v.column2
+			AND t.day = (SELECT max(x.day) FROM installs_daily x
+				WHERE x.province = v.column1 AND x.district = v.column2 AND x.day <= v.column3)`
+		}
+		rows, err := q.Query(ctx, query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("installs: read latest counters: %w", err)
+		}
+		for rows.Next() {
+			var r latestReq
+			var d dayRow
+			var day int64
+			if err := rows.Scan(&r.key.province, &r.key.district, &day, &d.Day, &d.NewInstalls, &d.Installs, &d.Active); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("installs: read latest counters: %w", err)
+			}
+			r.day = Day(day)
+			out[r] = d
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("installs: read latest counters: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// typedPlaceholders is placeholders(n, 3) with PostgreSQL casts, which it
+// needs to type the columns of a VALUES list of parameters.
+func typedPlaceholders(n int) string {
+	s := ""
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			s += ","
+		}
+		s += "(?::text,?::text,?::integer)"
+	}
+	return s
+}
+
+// asOf is the counters of a place on a day: its row that day, or the
+// latest earlier row with no activity that day.
+func asOf(r dayRow, ok bool, day Day) dayRow {
+	if !ok {
+		return dayRow{Day: day}
+	}
+	if r.Day != day {
+		return dayRow{Day: day, Installs: r.Installs}
+	}
+	return r
+}

@@ -1,0 +1,220 @@
+package installs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bluezone-vn/bluezone/store"
+)
+
+// event is one validated check-in as the writer sees it.
+type event struct {
+	hash     []byte // HMAC of the token
+	province string
+	district string // '' when not given
+	day      Day
+}
+
+// pending is a check-in waiting for its batch to commit.
+type pending struct {
+	ev   event
+	done chan error
+}
+
+// Run is the check-in writer: it groups queued check-ins into batches of up
+// to Config.BatchSize (waiting at most Config.BatchDelay after the first),
+// writes each batch in one transaction and only then answers its requests.
+// It returns nil when ctx ends; check-ins still queued are answered with an
+// error. Run exactly one writer per database: two writers could both count
+// the same new token.
+func (s *Server) Run(ctx context.Context) error {
+	for {
+		var first *pending
+		select {
+		case <-ctx.Done():
+			s.drain(ctx.Err())
+			return nil
+		case first = <-s.queue:
+		}
+		batch := []*pending{first}
+		timer := time.NewTimer(s.cfg.BatchDelay)
+	collect:
+		for len(batch) < s.cfg.BatchSize {
+			select {
+			case p := <-s.queue:
+				batch = append(batch, p)
+			case <-timer.C:
+				break collect
+			case <-ctx.Done():
+				break collect
+			}
+		}
+		timer.Stop()
+		// Whatever else is already waiting joins the batch at no cost.
+	more:
+		for len(batch) < s.cfg.BatchSize {
+			select {
+			case p := <-s.queue:
+				batch = append(batch, p)
+			default:
+				break more
+			}
+		}
+		evs := make([]event, len(batch))
+		for i, p := range batch {
+			evs[i] = p.ev
+		}
+		wctx := context.WithoutCancel(ctx)
+		err := s.writeBatch(wctx, evs)
+		if err != nil && store.IsUniqueViolation(err) {
+			err = s.writeBatch(wctx, evs) // another writer raced us on a new token
+		}
+		if err == nil {
+			s.metrics.batches.Inc()
+			s.metrics.batchSize.Observe(float64(len(batch)))
+		}
+		for _, p := range batch {
+			p.done <- err
+		}
+	}
+}
+
+func (s *Server) drain(err error) {
+	for {
+		select {
+		case p := <-s.queue:
+			p.done <- fmt.Errorf("installs: writer stopped: %w", err)
+		default:
+			return
+		}
+	}
+}
+
+// tokenState is a token's stored row, as the batch changes it.
+type tokenState struct {
+	province, district string
+	last               Day
+	exists, dirty      bool
+}
+
+// writeBatch records a batch of check-ins in one transaction: token rows
+// and the aggregate counters they change.
+func (s *Server) writeBatch(ctx context.Context, evs []event) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		states, err := loadTokens(ctx, tx, evs)
+		if err != nil {
+			return err
+		}
+		ds := newDeltas(Day(s.cfg.ActiveDays))
+		for _, ev := range evs {
+			st := states[string(ev.hash)]
+			if !st.exists {
+				ds.transition(aggKey{}, false, 0, aggKey{ev.province, ev.district}, ev.day)
+				ds.transition(aggKey{}, false, 0, aggKey{ev.province, provinceLevel}, ev.day)
+				*st = tokenState{province: ev.province, district: ev.district, last: ev.day, exists: true, dirty: true}
+				continue
+			}
+			if st.last > ev.day {
+				continue // a late check-in from before midnight: already superseded
+			}
+			if st.last == ev.day && st.province == ev.province && st.district == ev.district {
+				continue // idempotent: already counted today, here
+			}
+			ds.transition(aggKey{st.province, st.district}, true, st.last, aggKey{ev.province, ev.district}, ev.day)
+			ds.transition(aggKey{st.province, provinceLevel}, true, st.last, aggKey{ev.province, provinceLevel}, ev.day)
+			st.province, st.district, st.last, st.dirty = ev.province, ev.district, ev.day, true
+		}
+		if err := saveTokens(ctx, tx, states); err != nil {
+			return err
+		}
+		return applyDeltas(ctx, tx, ds)
+	})
+}
+
+const tokenChunk = 400
+
+func loadTokens(ctx context.Context, tx *store.Tx, evs []event) (map[string]*tokenState, error) {
+	states := make(map[string]*tokenState, len(evs))
+	keys := make([]any, 0, len(evs))
+	for _, ev := range evs {
+		if _, ok := states[string(ev.hash)]; !ok {
+			states[string(ev.hash)] = &tokenState{}
+			keys = append(keys, ev.hash)
+		}
+	}
+	for i := 0; i < len(keys); i += tokenChunk {
+		chunk := keys[i:min(i+tokenChunk, len(keys))]
+		q := `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash IN (` +
+			placeholders(len(chunk), 1) + `)`
+		rows, err := tx.Query(ctx, q, chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("installs: load tokens: %w", err)
+		}
+		for rows.Next() {
+			var h []byte
+			var st tokenState
+			if err := rows.Scan(&h, &st.province, &st.district, &st.last); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("installs: load tokens: %w", err)
+			}
+			st.exists = true
+			*states[string(h)] = st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("installs: load tokens: %w", err)
+		}
+	}
+	return states, nil
+}
+
+func saveTokens(ctx context.Context, tx *store.Tx, states map[string]*tokenState) error {
+	args := make([]any, 0, tokenChunk*4)
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		q := `INSERT INTO installs_tokens (token_hash, province, district, last_day) VALUES ` +
+			placeholders(n, 4) + ` ON CONFLICT (token_hash) DO UPDATE SET province = excluded.province,
+			district = excluded.district, last_day = excluded.last_day`
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("installs: save tokens: %w", err)
+		}
+		args, n = args[:0], 0
+		return nil
+	}
+	for h, st := range states {
+		if !st.dirty {
+			continue
+		}
+		args = append(args, []byte(h), st.province, st.district, int64(st.last))
+		n++
+		if n == tokenChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// placeholders returns n groups of cols '?' each: "(?,?),(?,?)" for cols >
+// 1, "?,?" for cols == 1.
+func placeholders(n, cols int) string {
+	group := "?"
+	if cols > 1 {
+		group = "(" + strings.Repeat("?,", cols-1) + "?)"
+	}
+	var b strings.Builder
+	b.Grow(n * (len(group) + 1))
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(group)
+	}
+	return b.String()
+}
