@@ -130,7 +130,7 @@ func (e *env) issue(apiKey string, req map[string]any) map[string]any {
 	e.t.Helper()
 	status, m := e.post("/api/issue", apiKey, req)
 	if status != http.StatusOK {
-		e.t.Fatalf("issue %v: %d %v", req, status, m)
+		e.t.Fatalf("issue %v: %d %s %s", req, status, str(m, "errorCode"), str(m, "error"))
 	}
 	return m
 }

@@ -90,24 +90,25 @@ func (s *Server) CreateRealm(ctx context.Context, r Realm) (Realm, error) {
 	if err != nil {
 		return Realm{}, fmt.Errorf("create realm: %w", err)
 	}
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO verification_realms
-			(code, name, issuer, audience, allowed_test_types, require_date, daily_quota, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.Code, r.Name, r.Issuer, r.Audience, strings.Join(r.AllowedTestTypes, ","), boolInt(r.RequireDate),
-			r.DailyQuota, s.now().Unix()); err != nil {
-			if store.IsUniqueViolation(err) {
-				return fmt.Errorf("realm %s or issuer %q already exists", r.Code, r.Issuer)
-			}
-			return err
-		}
-		_, err := s.addSigningKey(ctx, tx, r.Code)
-		return err
-	})
-	if err != nil {
+	if err := s.db.InTx(ctx, func(tx *store.Tx) error { return s.insertRealm(ctx, tx, r) }); err != nil {
 		return Realm{}, fmt.Errorf("create realm: %w", err)
 	}
 	return r, nil
+}
+
+func (s *Server) insertRealm(ctx context.Context, tx *store.Tx, r Realm) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO verification_realms
+		(code, name, issuer, audience, allowed_test_types, require_date, daily_quota, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Code, r.Name, r.Issuer, r.Audience, strings.Join(r.AllowedTestTypes, ","), boolInt(r.RequireDate),
+		r.DailyQuota, s.now().Unix()); err != nil {
+		if store.IsUniqueViolation(err) {
+			return fmt.Errorf("realm %s or issuer %q already exists: %w", r.Code, r.Issuer, err)
+		}
+		return err
+	}
+	_, err := s.addSigningKey(ctx, tx, r.Code)
+	return err
 }
 
 // UpdateRealm changes a realm's name, issuer, audience, allowed test types,
@@ -205,14 +206,31 @@ func (s *Server) EnsureBootstrap(ctx context.Context) (adminKey string, created 
 	for _, p := range vnadmin.MustLoad().Provinces {
 		want = append(want, Realm{Code: p.Code, Name: p.Name, DailyQuota: -1})
 	}
+	var missing []Realm
 	for _, r := range want {
-		if have[r.Code] {
-			continue
-		}
-		if _, err := s.CreateRealm(ctx, r); err != nil {
-			// Another replica may have won the race; that is fine.
-			if _, gerr := s.Realm(ctx, r.Code); gerr != nil {
+		if !have[r.Code] {
+			if r, err = s.realmDefaults(r); err != nil {
 				return "", false, fmt.Errorf("bootstrap: %w", err)
+			}
+			missing = append(missing, r)
+		}
+	}
+	// One transaction for the lot (one commit, not 64); if another replica
+	// created some meanwhile, fall back to one at a time.
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, r := range missing {
+			if err := s.insertRealm(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, r := range missing {
+			if _, cerr := s.CreateRealm(ctx, r); cerr != nil {
+				if _, gerr := s.Realm(ctx, r.Code); gerr != nil {
+					return "", false, fmt.Errorf("bootstrap: %w", cerr)
+				}
 			}
 		}
 	}
