@@ -299,4 +299,3 @@ func asError(err error, target **Error) bool {
 	}
 	return ok
 }
-
