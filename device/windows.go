@@ -167,3 +167,67 @@ func minOr(cur, v int) int {
 	}
 	return cur
 }
+
+// ExposureWindow describes one exposure window for display ("encounter
+// details"): when, how long, how close, and what kind of report it came
+// from. It never says who.
+type ExposureWindow struct {
+	// Day is the UTC date; StartUnix the time of its first scan.
+	Day       string
+	StartUnix int64
+	// ReportType is "confirmedTest", "confirmedClinicalDiagnosis",
+	// "selfReport" or "recursive".
+	ReportType string
+	// Infectiousness is "none", "standard" or "high".
+	Infectiousness string
+	// Scans counts scan instances; Seconds sums their durations.
+	Scans, Seconds int
+	// MinAttenuationDb and MaxTypicalAttenuationDb bound how close it was.
+	MinAttenuationDb, MaxTypicalAttenuationDb int
+	// Score is the window's score under the current configuration.
+	Score float64
+}
+
+// WindowList is a list of exposure windows, oldest first.
+type WindowList struct{ items []ExposureWindow }
+
+// Len returns the number of windows.
+func (l *WindowList) Len() int { return len(l.items) }
+
+// At returns window i.
+func (l *WindowList) At(i int) *ExposureWindow { w := l.items[i]; return &w }
+
+// All returns the windows as a slice (for Go callers).
+func (l *WindowList) All() []ExposureWindow { return append([]ExposureWindow(nil), l.items...) }
+
+// ExposureWindows lists the exposure windows of all matched keys.
+func (d *Device) ExposureWindows() *WindowList {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cfg := d.risk
+	out := &WindowList{}
+	for _, ex := range d.st.Exposures {
+		rt := ex.ReportType
+		if rt == 0 {
+			rt = reportTypeFromName(cfg.ReportTypeWhenMissing)
+		}
+		inf := cfg.infectiousness(ex.DaysSinceOnset, ex.HasDSOS)
+		for _, w := range ex.Windows {
+			ew := ExposureWindow{Day: dayName(time.Unix(w.Start, 0)), StartUnix: w.Start, ReportType: reportTypeName(rt), Infectiousness: inf, MinAttenuationDb: 255}
+			weighted := 0.0
+			for _, si := range w.Instances {
+				ew.Scans++
+				ew.Seconds += si.Seconds
+				ew.MinAttenuationDb = min(ew.MinAttenuationDb, si.Min)
+				ew.MaxTypicalAttenuationDb = max(ew.MaxTypicalAttenuationDb, si.Typical)
+				weighted += float64(si.Seconds) * cfg.AttenuationWeights[cfg.bucket(si.Typical)]
+			}
+			if inf != InfectiousnessNone {
+				ew.Score = cfg.ReportTypeWeights[reportTypeName(rt)] * cfg.InfectiousnessWeights[inf] * weighted
+			}
+			out.items = append(out.items, ew)
+		}
+	}
+	sort.Slice(out.items, func(a, b int) bool { return out.items[a].StartUnix < out.items[b].StartUnix })
+	return out
+}
