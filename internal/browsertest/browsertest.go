@@ -225,6 +225,19 @@ func (tab *Tab) Screenshot(t testing.TB, name string) string {
 	return path
 }
 
+// ScreenshotElement saves a PNG of the first element matching the CSS
+// selector as <OutDir>/<name>.png and returns its path.
+func (tab *Tab) ScreenshotElement(t testing.TB, selector, name string) string {
+	t.Helper()
+	png := Get(t, tab, chromedp.Screenshot(chromedp.CSS(selector)))
+	path := filepath.Join(OutDir(t), name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatalf("save screenshot: %v", err)
+	}
+	t.Logf("screenshot: %s", path)
+	return path
+}
+
 // OutDir returns the folder for test artifacts, creating it: $BLUEZONE_TEST_OUT,
 // else testout/ at the module root (the folder holding go.mod above the
 // working directory).
