@@ -2,6 +2,7 @@ package gaen
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -109,27 +110,35 @@ func BenchmarkMatchKeys(b *testing.B) {
 	})
 }
 
-// BenchmarkMatchAll1M matches all 1,000,000 keys with MatchAll on GOMAXPROCS workers (2 on the benchmark
-// machine) and checks that exactly the planted keys are found. ns/op is the wall time for one million keys.
+// BenchmarkMatchAll1M matches all 1,000,000 keys with MatchAll on one worker and on GOMAXPROCS workers (2 on
+// the benchmark machine), and checks that exactly the planted keys are found. ns/op is the wall time for one
+// million keys.
 func BenchmarkMatchAll1M(b *testing.B) {
 	f := loadFixture(b)
-	workers := runtime.GOMAXPROCS(0)
-	for b.Loop() {
-		res, err := f.fast.MatchAll(context.Background(), f.keys, workers)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(res) != len(f.planted) {
-			b.Fatalf("found %d keys, want the %d planted", len(res), len(f.planted))
-		}
-		for _, km := range res {
-			if want, ok := f.planted[km.KeyIndex]; !ok || len(km.Matches) != want {
-				b.Fatalf("key %d: %d matches, planted %d (%v)", km.KeyIndex, len(km.Matches), want, ok)
+	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			for b.Loop() {
+				res, err := f.fast.MatchAll(context.Background(), f.keys, workers)
+				if err != nil {
+					b.Fatal(err)
+				}
+				checkPlanted(b, f, res)
 			}
+			b.ReportMetric(float64(b.N*len(f.keys))/b.Elapsed().Seconds(), "keys/s")
+		})
+	}
+}
+
+func checkPlanted(tb testing.TB, f *benchFixture, res []KeyMatch) {
+	tb.Helper()
+	if len(res) != len(f.planted) {
+		tb.Fatalf("found %d keys, want the %d planted", len(res), len(f.planted))
+	}
+	for _, km := range res {
+		if want, ok := f.planted[km.KeyIndex]; !ok || len(km.Matches) != want {
+			tb.Fatalf("key %d: %d matches, planted %d (%v)", km.KeyIndex, len(km.Matches), want, ok)
 		}
 	}
-	b.ReportMetric(float64(b.N*len(f.keys))/b.Elapsed().Seconds(), "keys/s")
-	b.ReportMetric(float64(workers), "workers")
 }
 
 func BenchmarkDeriveRPIK(b *testing.B) {

@@ -2,7 +2,6 @@ package gaen
 
 import (
 	"context"
-	"crypto/aes"
 	"encoding/binary"
 	"fmt"
 	"runtime"
@@ -10,10 +9,17 @@ import (
 	"sync"
 )
 
-// scanner holds one goroutine's reusable state for matching keys.
+// scanner holds one goroutine's reusable state for matching keys, so matching allocates nothing per key.
 type scanner struct {
-	d *deriver
+	d    *deriver
+	aes  ecb
+	js   [TEKRollingPeriod]uint32           // intervals whose RPIs are derived
+	days [TEKRollingPeriod]*day             // and the day each belongs to
+	buf  [TEKRollingPeriod * KeyLength]byte // padded data in, RPIs out
 }
+
+// rpiPrefixWord is bytes 0–7 of the padded data ("EN-RPI", 0, 0) read as a little-endian word.
+const rpiPrefixWord = uint64('E') | uint64('N')<<8 | uint64('-')<<16 | uint64('R')<<24 | uint64('P')<<32 | uint64('I')<<40
 
 var scannerPool = sync.Pool{New: func() any { return &scanner{d: newDeriver()} }}
 
@@ -50,33 +56,48 @@ func (m *Matcher) match(s *scanner, key *DiagnosisKey) []Match {
 	if !ok {
 		return nil
 	}
+	n := 0
+	for dn := first / TEKRollingPeriod; dn <= last/TEKRollingPeriod; dn++ { // one or two days
+		d := m.day(dn)
+		if d == nil {
+			continue
+		}
+		base := uint64(dn) * TEKRollingPeriod
+		for j := max(uint64(first), base); j <= min(uint64(last), base+TEKRollingPeriod-1); j++ {
+			if k := j - base; d.need[k>>6]&(1<<(k&63)) == 0 {
+				continue
+			}
+			s.js[n], s.days[n] = uint32(j), d
+			// "EN-RPI" ‖ 0×6 ‖ LE32(j), written as two little-endian words.
+			p := s.buf[n*KeyLength : (n+1)*KeyLength]
+			binary.LittleEndian.PutUint64(p[:8], rpiPrefixWord)
+			binary.LittleEndian.PutUint64(p[8:], j<<32)
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
 	s.d.setTEK(&key.TEK)
 	rpik := s.d.expand(infoRPIK)
-	block, err := aes.NewCipher(rpik[:])
-	if err != nil {
-		panic("gaen: aes: " + err.Error()) // unreachable: 16-byte key
-	}
+	s.aes.setKey(&rpik)
+	s.aes.encrypt(s.buf[:], s.buf[:], n)
+
 	var (
-		pd      = paddedData(first)
-		rpi     RPI
 		out     []Match
 		aemk    [KeyLength]byte
 		haveKey bool
 	)
-	for j := first; ; j++ {
-		off := j - m.lo
-		if m.need[off>>6]&(1<<(off&63)) != 0 {
-			binary.LittleEndian.PutUint32(pd[12:], j)
-			block.Encrypt(rpi[:], pd[:])
-			if a, b := m.lookup(&rpi); a < b {
-				if !haveKey {
-					aemk, haveKey = s.d.expand(infoAEMK), true
-				}
-				out = m.appendMatches(out, a, b, j, aemk)
-			}
+	for k, j := range s.js[:n] {
+		rpi := (*RPI)(s.buf[k*KeyLength : (k+1)*KeyLength])
+		if !m.mayMatch(rpi, s.days[k]) {
+			continue
 		}
-		if j == last {
-			break
+		if a, b := m.lookup(rpi); a < b {
+			if !haveKey {
+				aemk, haveKey = s.d.expand(infoAEMK), true
+			}
+			out = m.appendMatches(out, a, b, j, aemk)
 		}
 	}
 	if len(out) > 1 {
