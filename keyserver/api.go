@@ -1,6 +1,16 @@
 package keyserver
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
+
 	"github.com/bluezone-vn/bluezone/internal/httputil"
 )
 
@@ -111,13 +121,42 @@ type PublishResponse struct {
 }
 
 // DecodePublishRequest decodes a publish request body with the strict rules
-// of the API (one JSON object, no unknown fields, no trailing data). It does
-// not validate keys or the certificate. The error is an
-// *httputil.DecodeError whose message is safe to return to the client.
+// of the API: exactly one JSON object, no unknown or duplicate fields, valid
+// UTF-8, no trailing data. Field names match case-insensitively, as in the
+// reference server. It does not validate keys or the certificate. The error
+// is an *httputil.DecodeError whose message is safe to return to the client.
 func DecodePublishRequest(body []byte) (*PublishRequest, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &httputil.DecodeError{Status: http.StatusBadRequest, Msg: "request body is empty"}
+	}
 	var req PublishRequest
-	if err := httputil.DecodeJSONBytes(body, &req); err != nil {
-		return nil, err
+	if err := jsonv2.Unmarshal(body, &req, jsonv2.RejectUnknownMembers(true), jsonv2.MatchCaseInsensitiveNames(true)); err != nil {
+		msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "json: "), "jsontext: ")
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+		return nil, &httputil.DecodeError{Status: http.StatusBadRequest, Msg: "malformed request: " + msg, Err: err}
 	}
 	return &req, nil
+}
+
+// readPublishBody reads a request body of at most MaxBodyBytes with a JSON
+// (or no) content type, answering as the reference does: 415 for another
+// content type, 413 for an oversize body.
+func readPublishBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return nil, &httputil.DecodeError{Status: http.StatusUnsupportedMediaType, Msg: "content type must be application/json"}
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &httputil.DecodeError{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes)}
+		}
+		return nil, &httputil.DecodeError{Status: http.StatusBadRequest, Msg: "could not read request body"}
+	}
+	return body, nil
 }

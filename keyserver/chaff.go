@@ -3,7 +3,6 @@ package keyserver
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -46,7 +45,7 @@ func (c *chaffTracker) delay() time.Duration {
 // is read (and counted) like a real one, never verified.
 func (s *Server) serveChaff(w http.ResponseWriter, r *http.Request, start time.Time) {
 	n := 0
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := readPublishBody(w, r)
 	if err == nil {
 		if req, err := DecodePublishRequest(body); err == nil {
 			n = min(len(req.Keys), s.cfg.MaxKeysOnPublish)

@@ -50,14 +50,19 @@ func fail(status int, code, msg string) (int, *PublishResponse) {
 // app, certificate, revision token, key validation, write, new token.
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) (int, *PublishResponse) {
 	ctx := r.Context()
-	var req PublishRequest
-	if err := httputil.DecodeJSON(w, r, MaxBodyBytes, &req); err != nil {
+	body, err := readPublishBody(w, r)
+	var dreq *PublishRequest
+	if err == nil {
+		dreq, err = DecodePublishRequest(body)
+	}
+	if err != nil {
 		var de *httputil.DecodeError
 		if errors.As(err, &de) {
 			return fail(de.Status, ErrorBadRequest, "error unmarshalling API call: "+de.Msg)
 		}
 		return fail(http.StatusBadRequest, ErrorBadRequest, "error unmarshalling API call")
 	}
+	req := *dreq
 	app, err := s.loadApp(ctx, req.HealthAuthorityID)
 	if err != nil {
 		s.log.Error("keyserver: load authorized app", "err", err)

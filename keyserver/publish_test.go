@@ -238,7 +238,11 @@ func TestRejected(t *testing.T) {
 			k[0].Key = base64.StdEncoding.EncodeToString(make([]byte, 15))
 			return k
 		}, status: 400, code: ErrorBadRequest},
-		{name: "duplicate keys", keys: func(k []ExposureKey) []ExposureKey { k[1] = k[0]; k[1].IntervalNumber = k[0].IntervalNumber; return k[:2] }, status: 400, code: ErrorBadRequest},
+		{name: "duplicate keys", keys: func(k []ExposureKey) []ExposureKey {
+			k[1] = k[0]
+			k[1].IntervalNumber = k[0].IntervalNumber
+			return k[:2]
+		}, status: 400, code: ErrorBadRequest},
 		{name: "no keys", keys: func(k []ExposureKey) []ExposureKey { return nil }, status: 401, code: ErrorVerificationCertificateInvalid},
 		{name: "31 keys", keys: func([]ExposureKey) []ExposureKey {
 			k := keysAt(testNow, 31)

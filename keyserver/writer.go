@@ -1,10 +1,12 @@
 package keyserver
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -130,10 +132,65 @@ func (s *Server) drain(batch []*writeJob) []*writeJob {
 
 func (s *Server) writeBatch(ctx context.Context, batch []*writeJob) {
 	start := time.Now()
+	results, slow, err := s.writeFast(ctx, batch)
+	if errors.Is(err, errConflict) {
+		results, slow, err = s.writeCareful(ctx, batch)
+	}
+	if err != nil {
+		// Fall back to one transaction per job so one bad job cannot fail
+		// the others.
+		s.log.Error("keyserver: batch write failed; retrying jobs one by one", "jobs", len(batch), "err", err)
+		for _, job := range batch {
+			job.done <- s.writeOne(ctx, job)
+		}
+		return
+	}
+	s.metrics.observeBatch(len(batch), time.Since(start))
+	for i, job := range batch {
+		if !slow[i] {
+			job.done <- results[i]
+		}
+	}
+	for i, job := range batch {
+		if slow[i] {
+			job.done <- s.writeOne(ctx, job)
+		}
+	}
+}
+
+// errConflict aborts the fast path: some key of the batch is stored
+// already, so the revision rules must be applied (writeCareful).
+var errConflict = errors.New("key already stored")
+
+// writeFast assumes the common case, that every key is new, and inserts
+// them all without looking first; if any key turns out to be stored, it
+// rolls back with errConflict. Jobs reporting negative (which never insert,
+// only revise) are left to writeOne.
+func (s *Server) writeFast(ctx context.Context, batch []*writeJob) ([]writeResult, []bool, error) {
 	results := make([]writeResult, len(batch))
-	var slow []int
+	slow := make([]bool, len(batch))
+	var inserts []exposure
+	for i, job := range batch {
+		if len(job.incoming) > 0 && job.incoming[0].reportType == ReportTypeNegative {
+			slow[i] = true
+			continue
+		}
+		results[i] = writeResult{inserted: len(job.incoming), changed: job.incoming}
+		inserts = append(inserts, job.incoming...)
+	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		slow = slow[:0]
+		return insertExposures(ctx, tx, inserts, true)
+	})
+	return results, slow, err
+}
+
+// writeCareful reads the stored rows for every key of the batch and applies
+// the revision rules job by job; jobs that revise are left to writeOne.
+func (s *Server) writeCareful(ctx context.Context, batch []*writeJob) ([]writeResult, []bool, error) {
+	results := make([]writeResult, len(batch))
+	slow := make([]bool, len(batch))
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		clear(slow)
 		stored, err := readStored(ctx, tx, batch)
 		if err != nil {
 			return err
@@ -142,7 +199,7 @@ func (s *Server) writeBatch(ctx context.Context, batch []*writeJob) {
 		for i, job := range batch {
 			r, updates := decide(job, stored)
 			if len(updates) > 0 {
-				slow = append(slow, i)
+				slow[i] = true
 				continue
 			}
 			results[i] = r
@@ -158,30 +215,9 @@ func (s *Server) writeBatch(ctx context.Context, batch []*writeJob) {
 					reportType: exportReportType(e.reportType)}
 			}
 		}
-		return insertExposures(ctx, tx, inserts)
+		return insertExposures(ctx, tx, inserts, false)
 	})
-	if err != nil {
-		// Fall back to one transaction per job so one bad job cannot fail
-		// the others.
-		s.log.Error("keyserver: batch write failed; retrying jobs one by one", "jobs", len(batch), "err", err)
-		for _, job := range batch {
-			job.done <- s.writeOne(ctx, job)
-		}
-		return
-	}
-	s.metrics.observeBatch(len(batch), time.Since(start))
-	slowSet := make(map[int]bool, len(slow))
-	for _, i := range slow {
-		slowSet[i] = true
-	}
-	for i, job := range batch {
-		if !slowSet[i] {
-			job.done <- results[i]
-		}
-	}
-	for _, i := range slow {
-		batch[i].done <- s.writeOne(ctx, batch[i])
-	}
+	return results, slow, err
 }
 
 // writeOne runs one job in its own transaction, revisions included.
@@ -204,7 +240,7 @@ func (s *Server) writeOne(ctx context.Context, job *writeJob) writeResult {
 			}
 			inserts = append(inserts, e)
 		}
-		if err := insertExposures(ctx, tx, inserts); err != nil {
+		if err := insertExposures(ctx, tx, inserts, false); err != nil {
 			return err
 		}
 		for _, e := range r.changed {
@@ -282,32 +318,72 @@ func readStored(ctx context.Context, tx *store.Tx, jobs []*writeJob) (map[[KeyLe
 // insertRowsPerStatement bounds a multi-row INSERT (8 parameters a row).
 const insertRowsPerStatement = 128
 
-func insertExposures(ctx context.Context, tx *store.Tx, rows []exposure) error {
+// insertExposures inserts rows, sorted by key for locality in the primary
+// key's index. Keys already stored are skipped, or, with strict, make it
+// return errConflict.
+func insertExposures(ctx context.Context, tx *store.Tx, rows []exposure, strict bool) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	sort.Slice(rows, func(i, j int) bool { return bytes.Compare(rows[i].key[:], rows[j].key[:]) < 0 })
+	const cols = `INSERT INTO exposures (exposure_key, rolling_start, rolling_period, transmission_risk,
+		report_type, days_since_onset, health_authority, created_at) VALUES `
+	const conflict = ` ON CONFLICT (exposure_key) DO NOTHING`
+	if tx.Dialect() == store.SQLite {
+		// One prepared single-row statement: in-process calls are cheap,
+		// and a single-row insert needs no statement journal.
+		stmt, err := tx.Prepare(ctx, cols+"(?,?,?,?,?,?,?,?)"+conflict)
+		if err != nil {
+			return fmt.Errorf("insert exposures: %w", err)
+		}
+		defer stmt.Close()
+		for i := range rows {
+			res, err := stmt.ExecContext(ctx, rowArgs(&rows[i])...)
+			if err != nil {
+				return fmt.Errorf("insert exposures: %w", err)
+			}
+			if strict {
+				if n, err := res.RowsAffected(); err != nil || n != 1 {
+					return errConflict
+				}
+			}
+		}
+		return nil
+	}
+	// PostgreSQL: few round trips, many rows each.
 	for lo := 0; lo < len(rows); lo += insertRowsPerStatement {
 		part := rows[lo:min(lo+insertRowsPerStatement, len(rows))]
 		var b strings.Builder
-		b.WriteString(`INSERT INTO exposures (exposure_key, rolling_start, rolling_period, transmission_risk,
-			report_type, days_since_onset, health_authority, created_at) VALUES `)
+		b.WriteString(cols)
 		args := make([]any, 0, len(part)*8)
 		for i := range part {
-			e := &part[i]
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString("(?,?,?,?,?,?,?,?)")
-			var dsos any
-			if e.daysSinceOnset != nil {
-				dsos = int64(*e.daysSinceOnset)
-			}
-			args = append(args, e.key[:], int64(e.rollingStart), int64(e.rollingPeriod), int64(e.transmissionRisk),
-				int64(exportReportType(e.reportType)), dsos, e.healthAuthority, e.createdAt)
+			args = append(args, rowArgs(&part[i])...)
 		}
-		b.WriteString(" ON CONFLICT (exposure_key) DO NOTHING")
-		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+		b.WriteString(conflict)
+		res, err := tx.Exec(ctx, b.String(), args...)
+		if err != nil {
 			return fmt.Errorf("insert exposures: %w", err)
+		}
+		if strict {
+			if n, err := res.RowsAffected(); err != nil || n != int64(len(part)) {
+				return errConflict
+			}
 		}
 	}
 	return nil
+}
+
+func rowArgs(e *exposure) []any {
+	var dsos any
+	if e.daysSinceOnset != nil {
+		dsos = int64(*e.daysSinceOnset)
+	}
+	return []any{e.key[:], int64(e.rollingStart), int64(e.rollingPeriod), int64(e.transmissionRisk),
+		int64(exportReportType(e.reportType)), dsos, e.healthAuthority, e.createdAt}
 }
 
 // allowedTransition reports whether a stored key of report type from may be

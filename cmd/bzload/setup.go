@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bluezone-vn/bluezone/gaen"
+	"github.com/bluezone-vn/bluezone/internal/clock"
+	"github.com/bluezone-vn/bluezone/keyserver"
+	"github.com/bluezone-vn/bluezone/store"
+)
+
+const (
+	loadIssuer   = "bluezone-vn-load"
+	loadAudience = "exposure-notifications-server"
+	loadApp      = "vn.bluezone"
+)
+
+// openScratch opens the database named by spec in a place of its own: a
+// fresh SQLite file ("sqlite", or "sqlite:PATH" to keep it) or a fresh
+// schema on a PostgreSQL server. cleanup removes it.
+func openScratch(ctx context.Context, spec string) (db *store.DB, cleanup func(), err error) {
+	switch {
+	case spec == "sqlite":
+		dir, err := os.MkdirTemp("", "bzload-*")
+		if err != nil {
+			return nil, nil, err
+		}
+		db, err := store.Open(ctx, filepath.Join(dir, "keys.db"))
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, err
+		}
+		return db, func() { db.Close(); os.RemoveAll(dir) }, nil
+	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+		admin, err := store.Open(ctx, spec)
+		if err != nil {
+			return nil, nil, err
+		}
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		schema := "bzload_" + hex.EncodeToString(b)
+		if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+			admin.Close()
+			return nil, nil, fmt.Errorf("create schema: %w", err)
+		}
+		u, err := url.Parse(spec)
+		if err != nil {
+			admin.Close()
+			return nil, nil, err
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		drop := func() {
+			c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := admin.Exec(c, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+				fmt.Fprintln(os.Stderr, "bzload: drop schema:", err)
+			}
+			admin.Close()
+		}
+		db, err := store.Open(ctx, u.String())
+		if err != nil {
+			drop()
+			return nil, nil, err
+		}
+		return db, func() { db.Close(); drop() }, nil
+	case strings.HasPrefix(spec, "sqlite:"):
+		db, err := store.Open(ctx, spec)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, func() { db.Close() }, nil
+	}
+	return nil, nil, fmt.Errorf("--db must be sqlite, sqlite:PATH or postgres://…")
+}
+
+// authority is a test health authority with its private signing key.
+type authority struct {
+	priv *ecdsa.PrivateKey
+	kid  string
+}
+
+func newAuthority() (*authority, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return &authority{priv: priv, kid: "v1"}, nil
+}
+
+func (a *authority) record(now time.Time) (keyserver.HealthAuthority, error) {
+	der, err := x509.MarshalPKIXPublicKey(&a.priv.PublicKey)
+	if err != nil {
+		return keyserver.HealthAuthority{}, err
+	}
+	return keyserver.HealthAuthority{Issuer: loadIssuer, Audience: loadAudience, Name: "load test",
+		Keys: []keyserver.HealthAuthorityKey{{Version: a.kid,
+			PublicKeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
+			From:         now.Add(-time.Hour)}}}, nil
+}
+
+// body mints one publish request body: n fresh random keys (one a day, the
+// newest today's), a fresh hmacKey and a certificate with their tekmac.
+func (a *authority) body(now time.Time, n int, padding string) ([]byte, [][]byte, error) {
+	today := int32(gaen.RollingStart(now))
+	keys := make([]keyserver.ExposureKey, n)
+	raw := make([][]byte, n)
+	for i := range keys {
+		k := make([]byte, keyserver.KeyLength)
+		_, _ = rand.Read(k)
+		raw[i] = k
+		keys[i] = keyserver.ExposureKey{Key: base64.StdEncoding.EncodeToString(k),
+			IntervalNumber: today - int32(n-1-i)*144, IntervalCount: 144}
+	}
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	claims := keyserver.CertificateClaims{
+		ReportType: keyserver.ReportTypeConfirmed,
+		SignedMAC:  base64.StdEncoding.EncodeToString(keyserver.ExposureKeyHMAC(keys, secret, true)),
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    loadIssuer,
+			Audience:  jwt.ClaimStrings{loadAudience},
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now.Add(-time.Minute)),
+			ExpiresAt: jwt.NewNumericDate(now.Add(15 * time.Minute)),
+		},
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
+	tok.Header["kid"] = a.kid
+	cert, err := tok.SignedString(a.priv)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := json.Marshal(keyserver.PublishRequest{Keys: keys, HealthAuthorityID: loadApp,
+		VerificationPayload: cert, HMACKey: base64.StdEncoding.EncodeToString(secret), Padding: padding})
+	return b, raw, err
+}
+
+// startKeyserver migrates db, builds a keyserver with the real clock and
+// registers the authority.
+func startKeyserver(ctx context.Context, db *store.DB, a *authority, secret []byte, reg prometheus.Registerer) (*keyserver.Server, error) {
+	if err := keyserver.Migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	srv, err := keyserver.New(keyserver.DefaultConfig(), keyserver.Deps{DB: db, Clock: clock.Real{},
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), Secret: secret, Registerer: reg})
+	if err != nil {
+		return nil, err
+	}
+	ha, err := a.record(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.UpsertHealthAuthority(ctx, ha); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+func authorityFromKey(k any) (*authority, error) {
+	priv, ok := k.(*ecdsa.PrivateKey)
+	if !ok || priv.Curve != elliptic.P256() {
+		return nil, fmt.Errorf("health authority key must be ECDSA P-256")
+	}
+	return &authority{priv: priv, kid: "v1"}, nil
+}
