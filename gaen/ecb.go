@@ -36,8 +36,13 @@ func (e *ecb) encrypt(dst, src []byte, n int) {
 		encryptBlocksAESNI(&e.rk, &dst[0], &src[0], n)
 		return
 	}
+	// Going through a scratch block keeps dst and src from escaping to the heap (cipher.Block is an interface),
+	// so callers' stack buffers stay on the stack on the AES-NI path.
+	tmp := make([]byte, 16)
 	for i := 0; i < 16*n; i += 16 {
-		e.block.Encrypt(dst[i:i+16], src[i:i+16])
+		copy(tmp, src[i:i+16])
+		e.block.Encrypt(tmp, tmp)
+		copy(dst[i:i+16], tmp)
 	}
 }
 

@@ -2,6 +2,7 @@ package gaen
 
 import (
 	"crypto/aes"
+	"crypto/cipher"
 	"math/rand/v2"
 	"testing"
 )
@@ -58,5 +59,23 @@ func TestSbox(t *testing.T) {
 			t.Fatalf("sbox repeats %#x", v)
 		}
 		seen[v] = true
+	}
+}
+
+// TestAEMAgainstCTR checks EncryptAEM against crypto/cipher's CTR mode with the RPI as IV.
+func TestAEMAgainstCTR(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for range 200 {
+		key, rpi := [16]byte(randomTEK(r)), RPI(randomTEK(r))
+		md := [4]byte{byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32())}
+		b, _ := aes.NewCipher(key[:])
+		var want [4]byte
+		cipher.NewCTR(b, rpi[:]).XORKeyStream(want[:], md[:])
+		if got := EncryptAEM(key, rpi, md); [4]byte(got) != want {
+			t.Fatalf("EncryptAEM = %x, CTR = %x", got, want)
+		}
+		if got := DecryptAEM(key, rpi, AEM(want)); got != md {
+			t.Fatalf("DecryptAEM = %x, want %x", got, md)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package gaen
 
 import (
 	"context"
+	"crypto/aes"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -161,14 +162,39 @@ func BenchmarkDeriveRPIK(b *testing.B) {
 	})
 }
 
+// BenchmarkRPI measures one RPI derivation from an existing key: crypto/aes one block at a time (what the naive
+// matcher does), RPIGenerator.RPI, and RPIGenerator.RPIs for a whole day (reported per RPI as ns/rpi).
 func BenchmarkRPI(b *testing.B) {
-	b.ReportAllocs()
-	g := NewRPIGenerator([16]byte{9})
-	n := uint32(2642976)
-	for b.Loop() {
-		n++
-		_ = g.RPI(n)
-	}
+	rpik := [16]byte{9}
+	b.Run("crypto-aes", func(b *testing.B) {
+		b.ReportAllocs()
+		block, _ := aes.NewCipher(rpik[:])
+		n := uint32(2642976)
+		var p, r [16]byte
+		for b.Loop() {
+			n++
+			p = paddedData(n)
+			block.Encrypt(r[:], p[:])
+		}
+	})
+	b.Run("generator", func(b *testing.B) {
+		b.ReportAllocs()
+		g := NewRPIGenerator(rpik)
+		n := uint32(2642976)
+		for b.Loop() {
+			n++
+			_ = g.RPI(n)
+		}
+	})
+	b.Run("batch144", func(b *testing.B) {
+		b.ReportAllocs()
+		g := NewRPIGenerator(rpik)
+		dst := make([]RPI, TEKRollingPeriod)
+		for b.Loop() {
+			g.RPIs(2642976, dst)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*TEKRollingPeriod), "ns/rpi")
+	})
 }
 
 func BenchmarkNewRPIGenerator(b *testing.B) {
