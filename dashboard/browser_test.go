@@ -94,6 +94,27 @@ func newLiveSite(t *testing.T) *liveSite {
 	if _, err := svc.LoadDenominatorsCSV(ctx, mustOpen(t, "testdata/denominators.csv"), "VN"); err != nil {
 		t.Fatal(err)
 	}
+	// A deployment campaign in Đắk Nông: one unit on time, one late, one silent.
+	camp, err := svc.AddCampaign(ctx, installs.Campaign{Province: "67", Name: "Triển khai Bluezone tháng 8",
+		Start: "2020-08-09", GuidanceDue: "2020-08-10", ReportsDue: "2020-08-12"}, "67")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct {
+		name             string
+		date             string
+		staff, installed int64
+	}{{"Sở Y tế", "2020-08-11", 120, 110}, {"Sở Giáo dục và Đào tạo", "2020-08-13", 80, 40}, {"Công an tỉnh", "", 0, 0}} {
+		a, err := svc.AddAgency(ctx, installs.Agency{Province: "67", Name: u.name}, "67")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.date != "" {
+			if err := svc.SubmitReport(ctx, installs.UnitReport{CampaignID: camp.ID, AgencyID: a.ID, Date: u.date, Staff: u.staff, Installed: u.installed}, "67"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	return &liveSite{url: ts.URL, svc: svc, clock: clk}
 }
 
@@ -334,6 +355,19 @@ func TestBrowser(t *testing.T) {
 		}
 		if tot := byCode["67"]; tot == nil || tot[4] != "57511" || tot[7] != "8.82%" {
 			t.Errorf("CSV total row %q", tot)
+		}
+		// The agencies' reports.
+		a := dn.Agencies
+		if a.Campaign == nil || len(a.Units) != 3 {
+			t.Fatalf("the live site's campaign is missing: %+v", a)
+		}
+		checkText(t, tab, "#agencies-summary", "", fmt.Sprintf("%d đơn vị đã báo cáo, %d đơn vị trễ hạn; %s/%s cán bộ đã cài (%s).",
+			a.Reported, a.Late, installs.FormatCount(a.TotalInstalled), installs.FormatCount(a.TotalStaff), installs.FormatRate(a.Rate)))
+		units := tableRows(t, tab, "#agencies")
+		for i, u := range a.Units {
+			if units[i][0] != u.Name {
+				t.Errorf("agency row %d = %q, want %s", i, units[i], u.Name)
+			}
 		}
 		tab.Screenshot(t, "dashboard-province-67-vi")
 	})

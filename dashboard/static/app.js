@@ -79,9 +79,9 @@
     });
   }
   var archipelagos = [
-    { code: "HS", label: L.hoangSa, at: [112.0, 16.5],
+    { code: "HS", label: L.hoangSa, at: [112.0, 16.5], labelAt: "right",
       islets: [[111.6, 16.53], [112.34, 16.83], [111.75, 16.05], [112.55, 16.55], [112.2, 16.95], [111.2, 15.78]] },
-    { code: "TS", label: L.truongSa, at: [114.0, 10.0],
+    { code: "TS", label: L.truongSa, at: [114.0, 10.0], labelAt: "bottom",
       islets: [[111.92, 8.64], [114.37, 10.38], [114.33, 11.43], [114.28, 11.05], [114.32, 9.88], [112.9, 7.89], [113.3, 8.85], [115.5, 9.9], [116.0, 10.7]] }
   ];
 
@@ -103,7 +103,7 @@
           trigger: "item",
           formatter: function (it) {
             var p = byCode[it.name];
-            if (!p) return it.seriesType === "scatter" ? it.name : (it.data && it.data.label) || "";
+            if (!p) return it.seriesType === "scatter" ? it.name : (it.data && it.data.title) || "";
             return p.name + "<br>" + L.rate + ": " + p.rateText + "<br>" + L.installs + ": " + p.installs + "<br>" + L.rank + ": " + p.rank;
           }
         },
@@ -113,20 +113,25 @@
           inRange: { color: ["#e0f3f8", "#74add1", "#2c7bb6", "#0b3c78"] }
         },
         geo: {
-          map: "vn", nameProperty: "code", roam: false, aspectScale: 0.95, layoutCenter: ["50%", "50%"], layoutSize: "96%",
+          map: "vn", nameProperty: "code", roam: false, aspectScale: 0.95, layoutCenter: ["48%", "50%"], layoutSize: "92%",
           itemStyle: { borderColor: "#fff", borderWidth: 0.5, areaColor: "#cfd8dc" },
           emphasis: { label: { show: false }, itemStyle: { areaColor: "#ffb74d" } },
           select: { disabled: true },
           regions: archipelagos.map(function (a) {
-            return { name: a.code, itemStyle: { areaColor: "#607d8b", borderColor: "#607d8b" }, emphasis: { disabled: true } };
+            return { name: a.code, itemStyle: { areaColor: "#546e7a", borderColor: "#546e7a", opacity: 0 }, emphasis: { disabled: true } };
           })
         },
         series: [
           { type: "map", geoIndex: 0, name: L.rate,
             data: data.provinces.map(function (p) { return { name: p.code, value: p.rate }; }) },
+          // The islands themselves, as marks of a fixed colour on top of
+          // their (framing) regions.
+          { type: "scatter", coordinateSystem: "geo", silent: true, symbol: "rect", symbolSize: 6, z: 4,
+            itemStyle: { color: "#546e7a" },
+            data: archipelagos.reduce(function (acc, a) { return acc.concat(a.islets.map(function (p) { return { name: a.label, value: p }; })); }, []) },
           { type: "scatter", coordinateSystem: "geo", silent: true, symbolSize: 0, z: 5,
-            label: { show: true, formatter: "{b}", position: "right", color: "#37474f", fontSize: 11, fontWeight: "bold" },
-            data: archipelagos.map(function (a) { return { name: a.label, value: a.at }; }) }
+            label: { show: true, formatter: "{b}", color: "#263238", fontSize: 11, fontWeight: "bold", distance: 18 },
+            data: archipelagos.map(function (a) { return { name: a.label, value: a.at, label: { position: a.labelAt } }; }) }
         ]
       });
       chart.on("click", function (it) { var p = byCode[it.name]; if (p) location.href = p.url; });
