@@ -196,8 +196,12 @@ func TestMarshalBinErrors(t *testing.T) {
 		{"report type", func(e *Export) { e.Keys[0].ReportType = 6 }, "unknown report type 6"},
 		{"variant", func(e *Export) { e.Keys[0].Variant = 5 }, "unknown variant 5"},
 		{"revised", func(e *Export) { e.RevisedKeys = []Key{{}} }, "revised key 0: rolling period 0"},
-		{"info id", func(e *Export) { e.SignatureInfos = []SignatureInfo{{KeyID: "a b", KeyVersion: "v1", Algorithm: AlgorithmECDSAP256SHA256}} }, "only [a-zA-Z0-9_]"},
-		{"info algorithm", func(e *Export) { e.SignatureInfos = []SignatureInfo{{KeyID: "1", KeyVersion: "v1", Algorithm: "1.2.840.10045.4.3.4"}} }, "unsupported algorithm"},
+		{"info id", func(e *Export) {
+			e.SignatureInfos = []SignatureInfo{{KeyID: "a b", KeyVersion: "v1", Algorithm: AlgorithmECDSAP256SHA256}}
+		}, "only [a-zA-Z0-9_]"},
+		{"info algorithm", func(e *Export) {
+			e.SignatureInfos = []SignatureInfo{{KeyID: "1", KeyVersion: "v1", Algorithm: "1.2.840.10045.4.3.4"}}
+		}, "unsupported algorithm"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

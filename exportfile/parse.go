@@ -15,7 +15,8 @@ import (
 // 16 bytes. They follow proto2 semantics exactly — last value wins for
 // optional scalars, embedded messages merge, unknown fields and fields with
 // an unexpected wire type are skipped, enum values outside the closed enum
-// are treated as unset — and a fuzz test checks them against proto.Unmarshal
+// are treated as unset (as the Java and C++ runtimes of phones do; the Go
+// runtime keeps them) — and a fuzz test checks them against proto.Unmarshal
 // with the generated types.
 
 // ParseBin parses export.bin (header included) into an Export. At most
@@ -218,6 +219,10 @@ func nextField(b []byte) (protowire.Number, protowire.Type, value, []byte, error
 	num, typ, n := protowire.ConsumeTag(b)
 	if n < 0 {
 		return 0, 0, value{}, nil, fmt.Errorf("bad field tag: %w", protowire.ParseError(n))
+	}
+	if num > protowire.MaxValidNumber {
+		// ConsumeTag lets these through; proto.Unmarshal refuses them.
+		return 0, 0, value{}, nil, fmt.Errorf("field number %d out of range", num)
 	}
 	b = b[n:]
 	var v value
