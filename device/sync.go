@@ -406,3 +406,10 @@ func (d *Device) Rejections() []RejectedFile {
 	defer d.mu.Unlock()
 	return append([]RejectedFile(nil), d.st.Rejected...)
 }
+
+// TrustedKeys returns the export signing keys the device trusts.
+func (d *Device) TrustedKeys() []TrustedKey {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]TrustedKey(nil), d.st.TrustedKeys...)
+}
