@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -67,6 +68,7 @@ type entry struct {
 // ±12 of an interval in which something was heard, and keys wholly outside the sightings' time range cost
 // nothing.
 type Matcher struct {
+	id        uint64 // unique per matcher, for scanners' caches
 	sightings []Sighting
 	entries   []entry
 
@@ -98,9 +100,11 @@ type day struct {
 // slot marker). Distinct RPIs may share a tag; lookups compare the full RPI.
 func tagOf(r *RPI) uint64 { return binary.LittleEndian.Uint64(r[:8]) | 1 }
 
+var matcherIDs atomic.Uint64
+
 // NewMatcher indexes sightings. The slice is copied; later changes to it do not affect the matcher.
 func NewMatcher(sightings []Sighting) *Matcher {
-	m := &Matcher{sightings: slices.Clone(sightings)}
+	m := &Matcher{id: matcherIDs.Add(1), sightings: slices.Clone(sightings)}
 	var seed [16]byte
 	_, _ = rand.Read(seed[:]) // crypto/rand.Read never fails
 	m.tableSeed = binary.LittleEndian.Uint64(seed[:8]) | 1

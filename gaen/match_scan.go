@@ -13,9 +13,45 @@ import (
 type scanner struct {
 	d    *deriver
 	aes  ecb
-	js   [TEKRollingPeriod]uint32           // intervals whose RPIs are derived
-	days [TEKRollingPeriod]*day             // and the day each belongs to
-	buf  [TEKRollingPeriod * KeyLength]byte // padded data in, RPIs out
+	rpis [TEKRollingPeriod * KeyLength]byte // the key's RPIs for the intervals in js
+
+	// The intervals to derive for the last key range seen, and their padded data. Consecutive keys usually
+	// share a range (a whole UTC day; MatchAll groups keys by day), so this is mostly reused as is.
+	matcher     uint64 // Matcher.id the cache was built for, 0 = none
+	first, last uint32
+	n           int
+	js          [TEKRollingPeriod]uint32 // intervals whose RPIs are derived
+	days        [TEKRollingPeriod]*day   // and the day each belongs to
+	pads        [TEKRollingPeriod * KeyLength]byte
+}
+
+// prepare fills s.js, s.days and s.pads for the intervals in [first, last] that can match something, unless
+// they are already there, and returns their number.
+func (s *scanner) prepare(m *Matcher, first, last uint32) int {
+	if s.matcher == m.id && s.first == first && s.last == last {
+		return s.n
+	}
+	n := 0
+	for dn := first / TEKRollingPeriod; dn <= last/TEKRollingPeriod; dn++ { // one or two days
+		d := m.day(dn)
+		if d == nil {
+			continue
+		}
+		base := uint64(dn) * TEKRollingPeriod
+		for j := max(uint64(first), base); j <= min(uint64(last), base+TEKRollingPeriod-1); j++ {
+			if k := j - base; d.need[k>>6]&(1<<(k&63)) == 0 {
+				continue
+			}
+			s.js[n], s.days[n] = uint32(j), d
+			// "EN-RPI" ‖ 0×6 ‖ LE32(j), written as two little-endian words.
+			p := s.pads[n*KeyLength : (n+1)*KeyLength]
+			binary.LittleEndian.PutUint64(p[:8], rpiPrefixWord)
+			binary.LittleEndian.PutUint64(p[8:], j<<32)
+			n++
+		}
+	}
+	s.matcher, s.first, s.last, s.n = m.id, first, last, n
+	return n
 }
 
 // rpiPrefixWord is bytes 0–7 of the padded data ("EN-RPI", 0, 0) read as a little-endian word.
@@ -56,32 +92,14 @@ func (m *Matcher) match(s *scanner, key *DiagnosisKey) []Match {
 	if !ok {
 		return nil
 	}
-	n := 0
-	for dn := first / TEKRollingPeriod; dn <= last/TEKRollingPeriod; dn++ { // one or two days
-		d := m.day(dn)
-		if d == nil {
-			continue
-		}
-		base := uint64(dn) * TEKRollingPeriod
-		for j := max(uint64(first), base); j <= min(uint64(last), base+TEKRollingPeriod-1); j++ {
-			if k := j - base; d.need[k>>6]&(1<<(k&63)) == 0 {
-				continue
-			}
-			s.js[n], s.days[n] = uint32(j), d
-			// "EN-RPI" ‖ 0×6 ‖ LE32(j), written as two little-endian words.
-			p := s.buf[n*KeyLength : (n+1)*KeyLength]
-			binary.LittleEndian.PutUint64(p[:8], rpiPrefixWord)
-			binary.LittleEndian.PutUint64(p[8:], j<<32)
-			n++
-		}
-	}
+	n := s.prepare(m, first, last)
 	if n == 0 {
 		return nil
 	}
 	s.d.setTEK(&key.TEK)
 	rpik := s.d.expand(infoRPIK)
 	s.aes.setKey(&rpik)
-	s.aes.encrypt(s.buf[:], s.buf[:], n)
+	s.aes.encrypt(s.rpis[:], s.pads[:], n)
 
 	var (
 		out     []Match
@@ -89,7 +107,7 @@ func (m *Matcher) match(s *scanner, key *DiagnosisKey) []Match {
 		haveKey bool
 	)
 	for k, j := range s.js[:n] {
-		rpi := (*RPI)(s.buf[k*KeyLength : (k+1)*KeyLength])
+		rpi := (*RPI)(s.rpis[k*KeyLength : (k+1)*KeyLength])
 		if !m.mayMatch(rpi, s.days[k]) {
 			continue
 		}
@@ -132,6 +150,7 @@ func (m *Matcher) MatchAll(ctx context.Context, keys []DiagnosisKey, workers int
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, (len(keys)+chunk-1)/chunk))
+	order := dayOrder(keys)
 	var (
 		mu      sync.Mutex
 		next    int
@@ -155,9 +174,9 @@ func (m *Matcher) MatchAll(ctx context.Context, keys []DiagnosisKey, workers int
 				if a == b {
 					break
 				}
-				for i := a; i < b; i++ {
+				for _, i := range order[a:b] {
 					if ms := m.match(s, &keys[i]); ms != nil {
-						local = append(local, KeyMatch{KeyIndex: i, Key: keys[i], Matches: ms})
+						local = append(local, KeyMatch{KeyIndex: int(i), Key: keys[i], Matches: ms})
 					}
 				}
 			}
@@ -172,4 +191,24 @@ func (m *Matcher) MatchAll(ctx context.Context, keys []DiagnosisKey, workers int
 	}
 	slices.SortFunc(results, func(a, b KeyMatch) int { return a.KeyIndex - b.KeyIndex })
 	return results, nil
+}
+
+// dayOrder returns the indices of keys grouped by UTC day of their rolling start (modulo 256 days, which is
+// enough for locality), stable within a group. Keys of one day are checked against the same per-day filter,
+// which then stays in the first-level cache. It costs two passes over the keys, a few milliseconds a million.
+func dayOrder(keys []DiagnosisKey) []int32 {
+	var starts [257]int
+	for i := range keys {
+		starts[keys[i].RollingStart/TEKRollingPeriod%256+1]++
+	}
+	for b := 1; b < len(starts); b++ {
+		starts[b] += starts[b-1]
+	}
+	order := make([]int32, len(keys))
+	for i := range keys {
+		b := keys[i].RollingStart / TEKRollingPeriod % 256
+		order[starts[b]] = int32(i)
+		starts[b]++
+	}
+	return order
 }
