@@ -131,7 +131,9 @@ func (s *Sim) planDay(day time.Time) []move {
 	for k := range lunchGroups {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(a, b int) bool { return keys[a][0] < keys[b][0] || keys[a][0] == keys[b][0] && keys[a][1] < keys[b][1] })
+	sort.Slice(keys, func(a, b int) bool {
+		return keys[a][0] < keys[b][0] || keys[a][0] == keys[b][0] && keys[a][1] < keys[b][1]
+	})
 	for _, k := range keys {
 		seatGroup(lunchGroups[k], at(day, 11, 35), at(day, 12, 25))
 	}
