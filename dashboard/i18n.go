@@ -91,7 +91,7 @@ var messages = map[string]msg{
 	"skip":             {"Bỏ qua, đến nội dung chính", "Skip to main content"},
 	"noscript":         {"Biểu đồ và bản đồ cần JavaScript; mọi số liệu đều có trong các bảng.", "Charts and the map need JavaScript; every figure is also in the tables."},
 	"footer.privacy":   {"Số liệu đến từ các lần gửi tín hiệu ẩn danh của ứng dụng: không có tên, số điện thoại, vị trí hay địa chỉ IP.", "Figures come from the app's anonymous check-ins: no names, phone numbers, locations or IP addresses."},
-	"footer.map":       {"Bản đồ vẽ bằng Apache ECharts; ranh giới hành chính năm 2020.", "Map drawn with Apache ECharts; administrative boundaries as of 2020."},
+	"footer.map":       {"Biểu đồ và bản đồ vẽ bằng Apache ECharts; ranh giới hành chính năm 2020.", "Charts and map drawn with Apache ECharts; administrative boundaries as of 2020."},
 	"date.label":       {"Ngày số liệu", "Date of figures"},
 	"date.show":        {"Xem", "Show"},
 	"asof":             {"Số liệu ngày %s", "Figures for %s"},

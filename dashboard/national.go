@@ -1,8 +1,10 @@
 package dashboard
 
 import (
+	"html/template"
 	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/bluezone-vn/bluezone/installs"
 	"github.com/bluezone-vn/bluezone/vnadmin"
@@ -13,17 +15,33 @@ type nationalView struct {
 	R        installs.NationalReport
 	Headers  []header
 	Rows     []provinceRow
+	RowsHTML template.HTML // Rows rendered (rows.go)
 	Chart    chartData
 	CSV      string
 	JSON     string
 	Progress progressView
 }
 
-// provinceRow is a ranking row with its link and sort values.
+// provinceRow is a ranking row with its link, its sort values and its
+// cells already formatted: the template then only reads plain fields (no
+// embedded-struct lookups, no function calls per cell), which keeps the
+// 63-row table cheap to render.
 type provinceRow struct {
-	installs.ProvinceRow
-	URL   string
-	DaysV int64 // DaysToTarget for sorting; "never" sorts last
+	Code, Name, URL string
+	Rank            int
+	RankChange      int
+	RankChangeTitle string
+	ImportedTitle   string // "" unless the figures were imported
+	Installs        int64
+	Rate            float64
+	ExpectedReach   float64
+	Change          int64
+	DaysV           int64 // DaysToTarget for sorting; "never" sorts last
+	InstallsS       string
+	RateS           string
+	ReachS          string
+	ChangeS         string
+	DaysS           string
 }
 
 // progressView is the target bar's numbers, ready for the template.
@@ -41,7 +59,7 @@ var provinceColumns = []column[provinceRow]{
 	{Key: "installs", Label: "col.installs", Num: true, FirstDesc: true, cmp: byInt(func(r provinceRow) int64 { return r.Installs })},
 	{Key: "rate", Label: "col.rate", Num: true, FirstDesc: true, cmp: byInt(func(r provinceRow) float64 { return r.Rate })},
 	{Key: "reach", Label: "col.reach", Num: true, FirstDesc: true, cmp: byInt(func(r provinceRow) float64 { return r.ExpectedReach })},
-	{Key: "change", Label: "col.change", Num: true, FirstDesc: true, cmp: byInt(func(r provinceRow) int64 { return r.ChangeSinceYesterday })},
+	{Key: "change", Label: "col.change", Num: true, FirstDesc: true, cmp: byInt(func(r provinceRow) int64 { return r.Change })},
 	{Key: "days", Label: "col.days", Num: true, cmp: byInt(func(r provinceRow) int64 { return r.DaysV })},
 }
 
@@ -65,11 +83,12 @@ func (s *Server) handleNational(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Rows = make([]provinceRow, len(rep.Provinces))
 	for i, p := range rep.Provinces {
-		v.Rows[i] = provinceRow{ProvinceRow: p, URL: "/tinh/" + p.Code + dateQuery(r), DaysV: daysSortValue(p.DaysToTarget)}
+		v.Rows[i] = newProvinceRow(l, p, dateQuery(r))
 	}
 	st := parseSort(r, provinceColumns, sortState{Key: "rank"})
 	sortRows(v.Rows, provinceColumns, st)
 	v.Headers = headers(r, l, provinceColumns, st, "ranking")
+	v.RowsHTML = provinceRowsHTML(l, v.Rows)
 	v.Chart = s.nationalChart(l, rep, r)
 	s.render(w, r, http.StatusOK, "national.html", &page{
 		L: l, Title: l.T("nav.national"), Nav: "national",
@@ -92,6 +111,36 @@ func (s *Server) nationalChart(l Locale, rep installs.NationalReport, r *http.Re
 		c.TargetInstalls = rep.Target.TargetInstalls
 	}
 	return c
+}
+
+func newProvinceRow(l Locale, p installs.ProvinceRow, dateQuery string) provinceRow {
+	row := provinceRow{
+		Code: p.Code, Name: p.Name, URL: "/tinh/" + p.Code + dateQuery,
+		Rank: p.Rank, RankChange: p.RankChange,
+		Installs: p.Installs, Rate: p.Rate, ExpectedReach: p.ExpectedReach, Change: p.ChangeSinceYesterday,
+		DaysV:     daysSortValue(p.DaysToTarget),
+		InstallsS: installs.FormatCount(p.Installs), RateS: installs.FormatRate(p.Rate),
+		ReachS: installs.FormatRate(p.ExpectedReach), ChangeS: signedCount(p.ChangeSinceYesterday),
+		DaysS: daysText(l, p.DaysToTarget),
+	}
+	if p.RankChange != 0 {
+		row.RankChangeTitle = l.F("table.rank.change", p.RankChange)
+	}
+	if p.Imported {
+		row.ImportedTitle = l.F("source.imported", p.ImportedDate)
+	}
+	return row
+}
+
+// daysText is a "days to target" cell: a number, "reached" or a dash.
+func daysText(l Locale, d *int) string {
+	switch {
+	case d == nil:
+		return l.T("days.never")
+	case *d == 0:
+		return l.T("days.reached")
+	}
+	return strconv.Itoa(*d)
 }
 
 func progressOf(t *installs.TargetProgress) progressView {

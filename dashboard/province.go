@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 
 	"github.com/bluezone-vn/bluezone/installs"
@@ -13,6 +14,7 @@ type provinceView struct {
 	R        installs.ProvinceReport
 	Headers  []header
 	Rows     []installs.DistrictRow
+	RowsHTML template.HTML // Rows rendered (rows.go)
 	Chart    chartData
 	CSV      string
 	JSON     string
@@ -65,6 +67,7 @@ func (s *Server) handleProvince(w http.ResponseWriter, r *http.Request) {
 	st := parseSort(r, districtColumns, sortState{Key: "rank"})
 	sortRows(v.Rows, districtColumns, st)
 	v.Headers = headers(r, l, districtColumns, st, "districts")
+	v.RowsHTML = districtRowsHTML(v.Rows)
 
 	c := s.baseChart(l)
 	c.GeoURL = "" // no district boundaries: a bar chart instead of a map
