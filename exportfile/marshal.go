@@ -58,13 +58,16 @@ type Signer struct {
 // Build marshals e into export.bin with the signers' infos as its
 // signature_infos, signs it with every signer (several signers serve key
 // rotation; list the newest first), and returns the zip holding export.bin
-// and export.sig. e.SignatureInfos is ignored.
-func Build(e *Export, signers ...Signer) ([]byte, error) {
+// and export.sig, with the default ZipOptions. e.SignatureInfos is ignored.
+func Build(e *Export, signers ...Signer) ([]byte, error) { return ZipOptions{}.Build(e, signers...) }
+
+// Build is Build with these zip options.
+func (o ZipOptions) Build(e *Export, signers ...Signer) ([]byte, error) {
 	bin, sig, err := BuildBinSig(e, signers...)
 	if err != nil {
 		return nil, err
 	}
-	return MarshalZip(bin, sig)
+	return o.MarshalZip(bin, sig)
 }
 
 // BuildBinSig is Build without the zip: it returns export.bin and

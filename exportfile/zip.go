@@ -9,13 +9,25 @@ import (
 	"time"
 )
 
-// zipMethod is how export.bin and export.sig are stored in the zip.
-// Deflate at BestSpeed: key bytes are random, but the other half of each
-// key record (tags, interval numbers, risk, report type) compresses well,
-// so files shrink by about a third — and every device downloads every file,
-// so bandwidth matters more than the little server CPU it costs. See
-// docs/benchmarks.md "## exportfile" for the measurements.
-const zipMethod = zip.Deflate
+// ZipOptions choose how the zip entries are stored. The zero value is the
+// default: deflate at BestSpeed. Key bytes are random, but the rest of each
+// key record (tags, interval numbers, risk, report type) compresses, so
+// files shrink by a quarter — and every device downloads every file, so
+// bandwidth matters more than server CPU. Deflate costs about 0.55 s of CPU
+// per million keys, Store about 0.01 s; set Store when CPU time matters
+// more (docs/benchmarks.md "## exportfile" has the measurements). Readers
+// accept both.
+type ZipOptions struct {
+	// Store writes the entries uncompressed.
+	Store bool
+}
+
+func (o ZipOptions) method() uint16 {
+	if o.Store {
+		return zip.Store
+	}
+	return zip.Deflate
+}
 
 // zipTime is the modification time written into the zip. It is fixed so
 // that the same export gives the same bytes (reproducible files, stable
@@ -23,26 +35,32 @@ const zipMethod = zip.Deflate
 var zipTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // MarshalZip returns the export zip holding exactly export.bin and
-// export.sig, in that order.
-func MarshalZip(bin, sig []byte) ([]byte, error) {
+// export.sig, in that order, with the default ZipOptions.
+func MarshalZip(bin, sig []byte) ([]byte, error) { return ZipOptions{}.MarshalZip(bin, sig) }
+
+// WriteZip writes the export zip holding exactly export.bin and export.sig
+// to w, with the default ZipOptions.
+func WriteZip(w io.Writer, bin, sig []byte) error { return ZipOptions{}.WriteZip(w, bin, sig) }
+
+// MarshalZip is MarshalZip with these options.
+func (o ZipOptions) MarshalZip(bin, sig []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.Grow(len(bin)*3/4 + len(sig) + 512)
-	if err := WriteZip(&buf, bin, sig); err != nil {
+	buf.Grow(len(bin) + len(sig) + 512)
+	if err := o.WriteZip(&buf, bin, sig); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-// WriteZip writes the export zip holding exactly export.bin and export.sig
-// to w.
-func WriteZip(w io.Writer, bin, sig []byte) error {
+// WriteZip is WriteZip with these options.
+func (o ZipOptions) WriteZip(w io.Writer, bin, sig []byte) error {
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, fastDeflate)
 	for _, e := range []struct {
 		name string
 		data []byte
 	}{{BinName, bin}, {SigName, sig}} {
-		f, err := zw.CreateHeader(&zip.FileHeader{Name: e.name, Method: zipMethod, Modified: zipTime})
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: e.name, Method: o.method(), Modified: zipTime})
 		if err != nil {
 			return fmt.Errorf("write export zip: %s: %w", e.name, err)
 		}
