@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -134,20 +133,10 @@ func BenchmarkMatchAll1M(b *testing.B) {
 	}
 }
 
-// cpuTime returns the process's user+system CPU time. On a shared machine the wall-clock keys/s depend on
-// what else runs; CPU time per key is the steadier figure, so both are reported.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportKeys reports keys/s (wall clock) and cpu-ns/key for keys matched since CPU time cpu0.
 func reportKeys(b *testing.B, keys int, cpu0 time.Duration) {
 	b.ReportMetric(float64(keys)/b.Elapsed().Seconds(), "keys/s")
-	b.ReportMetric(float64((cpuTime() - cpu0).Nanoseconds())/float64(keys), "cpu-ns/key")
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(keys), "cpu-ns/key")
 }
 
 func checkPlanted(tb testing.TB, f *benchFixture, res []KeyMatch) {
