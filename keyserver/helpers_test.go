@@ -231,3 +231,9 @@ func (h *harness) row(keyB64 string) *row {
 	}
 	return &r
 }
+
+type fixedClock struct{}
+
+func (fixedClock) Now() time.Time { return testNow }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

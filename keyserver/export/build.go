@@ -33,8 +33,8 @@ func (w *Worker) buildBatch(ctx context.Context, start, end int64) (int, error) 
 	if err := w.pad(ctx, start, b); err != nil {
 		return 0, err
 	}
-	sortKeys(b.keys)
-	sortKeys(b.revised)
+	b.keys = sortKeys(b.keys)
+	b.revised = sortKeys(b.revised)
 	files := w.split(start, end, b)
 	names := make([]string, len(files))
 	for i := range files {
