@@ -144,6 +144,11 @@ func (e *env) verify(deviceKey, code string, accept ...string) (int, map[string]
 	return e.post("/api/verify", deviceKey, body)
 }
 
+func jsonBody(v any) io.Reader {
+	b, _ := json.Marshal(v)
+	return bytes.NewReader(b)
+}
+
 func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
 
 // dump returns every row of every table, one string per row with raw bytes
@@ -216,3 +221,5 @@ func snapshot(t *testing.T, db *store.DB) string {
 	}
 	return b.String()
 }
+
+func clockFor() *clock.Fake { return clock.NewFake(testNow) }
