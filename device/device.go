@@ -103,6 +103,9 @@ type Options struct {
 	// FlushEverySeconds bounds how long heard sightings wait in memory
 	// before being sealed to disk (default 900).
 	FlushEverySeconds int
+	// NoSync skips fsync when saving state: for simulations of many
+	// devices, where a crash may lose the last writes.
+	NoSync bool
 }
 
 // TrustedKey is a public key the device accepts export signatures from,
@@ -122,6 +125,7 @@ type Device struct {
 	http  *http.Client
 	seal  *sealer
 	flush int64
+	sync  bool
 
 	mu          sync.Mutex
 	st          *state
@@ -133,6 +137,9 @@ type Device struct {
 	advPayload  []byte
 	advInterval uint32
 	advGen      int
+	advKey      []byte // the TEK advRPIs and advAEMK derive from
+	advRPIs     *gaen.RPIGenerator
+	advAEMK     [gaen.KeyLength]byte
 	radio       radio.Radio
 	lastErr     error
 }
@@ -200,7 +207,7 @@ func newDevice(dir string, opts *Options, create bool) (*Device, error) {
 	if opts != nil {
 		o = *opts
 	}
-	d := &Device{dir: dir, clock: o.Clock, rand: o.Rand, http: o.HTTPClient, flush: int64(o.FlushEverySeconds)}
+	d := &Device{dir: dir, clock: o.Clock, rand: o.Rand, http: o.HTTPClient, flush: int64(o.FlushEverySeconds), sync: !o.NoSync}
 	if d.clock == nil {
 		d.clock = clock.Real{}
 	}
@@ -216,7 +223,7 @@ func newDevice(dir string, opts *Options, create bool) (*Device, error) {
 	key := o.DeviceKey
 	if key == nil {
 		var err error
-		if key, err = loadOrCreateDeviceKey(dir, create, d.rand); err != nil {
+		if key, err = loadOrCreateDeviceKey(dir, create, d.rand, d.sync); err != nil {
 			return nil, err
 		}
 	}
@@ -237,7 +244,7 @@ func (d *Device) setup() {
 	}
 }
 
-func (d *Device) saveLocked() error { return saveState(d.dir, d.seal, d.st) }
+func (d *Device) saveLocked() error { return saveState(d.dir, d.seal, d.st, d.sync) }
 
 // Dir returns the device directory.
 func (d *Device) Dir() string { return d.dir }
@@ -247,7 +254,7 @@ func (d *Device) Close() error {
 	d.Stop()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.log.flush()
+	return errors.Join(d.log.flush(), d.log.close())
 }
 
 // Flush writes pending sightings to disk now.

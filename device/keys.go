@@ -68,10 +68,16 @@ func (d *Device) payloadLocked(i uint32) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var tek gaen.TEK
-	copy(tek[:], d.st.TEKs[j].Key)
+	if d.advKey == nil || string(d.advKey) != string(d.st.TEKs[j].Key) {
+		var tek gaen.TEK
+		copy(tek[:], d.st.TEKs[j].Key)
+		d.advKey = d.st.TEKs[j].Key
+		d.advRPIs = gaen.NewRPIGenerator(gaen.DeriveRPIK(tek))
+		d.advAEMK = gaen.DeriveAEMK(tek)
+	}
 	md := gaen.NewMetadata(d.opts.TXPower, d.opts.Calibration)
-	adv := gaen.Advertise(tek, i, md)
+	rpi := d.advRPIs.RPI(i)
+	adv := gaen.Advertisement{RPI: rpi, AEM: gaen.EncryptAEM(d.advAEMK, rpi, md.Bytes())}
 	d.advPayload = adv.Payload()
 	d.advInterval = i
 	d.advGen = len(d.st.TEKs)

@@ -65,7 +65,7 @@ func (s *sealer) open(sealed, ad []byte) ([]byte, error) {
 // loadOrCreateDeviceKey reads dir/device.key, creating it with a random key
 // when create is true and it does not exist. On a phone the key would live in
 // the platform key store and be passed in Options.DeviceKey instead.
-func loadOrCreateDeviceKey(dir string, create bool, rnd io.Reader) ([]byte, error) {
+func loadOrCreateDeviceKey(dir string, create bool, rnd io.Reader, sync bool) ([]byte, error) {
 	p := filepath.Join(dir, deviceKeyFile)
 	key, err := os.ReadFile(p)
 	if err == nil {
@@ -81,15 +81,16 @@ func loadOrCreateDeviceKey(dir string, create bool, rnd io.Reader) ([]byte, erro
 	if _, err := io.ReadFull(rnd, key); err != nil {
 		return nil, fmt.Errorf("create device key: %w", err)
 	}
-	if err := writeFileAtomic(p, key, 0o600); err != nil {
+	if err := writeFileAtomic(p, key, 0o600, sync); err != nil {
 		return nil, fmt.Errorf("create device key: %w", err)
 	}
 	return key, nil
 }
 
-// writeFileAtomic writes data to a temporary file, syncs it and renames it
-// over path, so a crash leaves either the old or the new content.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+// writeFileAtomic writes data to a temporary file, syncs it (unless sync is
+// false) and renames it over path, so a crash leaves either the old or the
+// new content.
+func writeFileAtomic(path string, data []byte, perm os.FileMode, sync bool) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
@@ -103,9 +104,11 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return err
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return err

@@ -58,6 +58,8 @@ type sightingLog struct {
 	dir  string
 	seal *sealer
 
+	file      *os.File // open for appending to fileDay's file, or nil
+	fileDay   string
 	pending   []sighting // in arrival order, not yet on disk
 	scanStart int        // index in pending of the current scan's first sighting
 	corrupt   int        // blocks skipped on read since open
@@ -101,10 +103,13 @@ func (l *sightingLog) flush() error {
 	}
 	byDay := map[string][]byte{}
 	var days []string
+	lastDay, d := int64(-1), ""
 	for i := range l.pending {
-		d := dayName(time.Unix(l.pending[i].Time, 0))
-		if _, ok := byDay[d]; !ok {
-			days = append(days, d)
+		if n := l.pending[i].Time / 86400; n != lastDay {
+			lastDay, d = n, dayName(time.Unix(l.pending[i].Time, 0))
+			if _, ok := byDay[d]; !ok {
+				days = append(days, d)
+			}
 		}
 		var rec [recordLen]byte
 		l.pending[i].encode(rec[:])
@@ -118,18 +123,35 @@ func (l *sightingLog) flush() error {
 		buf := make([]byte, 4, 4+len(sealed))
 		binary.LittleEndian.PutUint32(buf, uint32(len(sealed)))
 		buf = append(buf, sealed...)
-		f, err := os.OpenFile(l.path(d), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-		if err != nil {
-			return fmt.Errorf("sighting log: %w", err)
+		if l.file == nil || l.fileDay != d {
+			if err := l.close(); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(l.path(d), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+			if err != nil {
+				return fmt.Errorf("sighting log: %w", err)
+			}
+			l.file, l.fileDay = f, d
 		}
-		_, werr := f.Write(buf)
-		cerr := f.Close()
-		if err := errors.Join(werr, cerr); err != nil {
+		if _, err := l.file.Write(buf); err != nil {
 			return fmt.Errorf("sighting log: %w", err)
 		}
 	}
 	l.pending = l.pending[:0]
 	l.scanStart = 0
+	return nil
+}
+
+// close closes the file kept open for appending.
+func (l *sightingLog) close() error {
+	if l.file == nil {
+		return nil
+	}
+	err := l.file.Close()
+	l.file, l.fileDay = nil, ""
+	if err != nil {
+		return fmt.Errorf("sighting log: %w", err)
+	}
 	return nil
 }
 
@@ -234,6 +256,9 @@ func (l *sightingLog) purgeBefore(firstDay string) (int, error) {
 	for _, d := range days {
 		if d >= firstDay {
 			break
+		}
+		if d == l.fileDay {
+			l.close()
 		}
 		if err := os.Remove(l.path(d)); err != nil {
 			return n, fmt.Errorf("sighting log: purge: %w", err)

@@ -85,7 +85,7 @@ func loadState(dir string, s *sealer) (*state, error) {
 	return &st, nil
 }
 
-func saveState(dir string, s *sealer, st *state) error {
+func saveState(dir string, s *sealer, st *state, sync bool) error {
 	plain, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("save device state: %w", err)
@@ -94,7 +94,7 @@ func saveState(dir string, s *sealer, st *state) error {
 	if err != nil {
 		return fmt.Errorf("save device state: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, stateFile), sealed, 0o600); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, stateFile), sealed, 0o600, sync); err != nil {
 		return fmt.Errorf("save device state: %w", err)
 	}
 	return nil

@@ -143,6 +143,7 @@ func New(ctx context.Context, cfg Config, srv Server) (*Sim, error) {
 			Clock:             clock.Func(func() time.Time { return cfg.Clock.Now().Add(drift) }),
 			HTTPClient:        cfg.HTTPClient,
 			FlushEverySeconds: 6 * 3600,
+			NoSync:            true,
 		}
 		d, err := device.Create(filepath.Join(cfg.Dir, fmt.Sprintf("phone-%04d", p.ID)), dcfg, opts)
 		if err != nil {
