@@ -372,6 +372,17 @@ func TestBrowser(t *testing.T) {
 		tab.Screenshot(t, "dashboard-province-67-vi")
 	})
 
+	t.Run("mobile", func(t *testing.T) {
+		tab.Do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1)), chromedp.Navigate(site.url+"/"),
+			chromedp.WaitReady(chromedp.CSS(`#map[data-ready="1"]`)))
+		// Wide tables scroll inside their wrapper; the page itself must not.
+		if w := browsertest.Eval[int](t, tab, `document.documentElement.scrollWidth`); w > 392 {
+			t.Errorf("page is %d px wide on a 390 px screen", w)
+		}
+		tab.Screenshot(t, "dashboard-national-mobile-vi")
+		tab.Do(t, chromedp.ResetViewport())
+	})
+
 	tab.NoExceptions(t)
 	for _, c := range tab.Console() {
 		if strings.HasPrefix(c, "error") || strings.Contains(c, "Content Security Policy") {
