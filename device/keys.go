@@ -129,3 +129,15 @@ func (d *Device) releaseLocked(published []ownTEK, i uint32) error {
 	d.advPayload = nil
 	return d.saveLocked()
 }
+
+// Tick advances the key schedule to now: it makes sure a key covers the
+// current interval (a new one after UTC midnight) and forgets keys older
+// than 14 days. The radio drives the schedule while advertising; an app
+// whose Bluetooth is off calls Tick from its background job so its keys
+// still exist for a later report.
+func (d *Device) Tick() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, err := d.tekForLocked(gaen.IntervalNumber(d.clock.Now()))
+	return err
+}

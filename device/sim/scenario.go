@@ -3,8 +3,10 @@ package sim
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bluezone-vn/bluezone/device"
@@ -42,7 +44,7 @@ type Result struct {
 func (s *Sim) Run(ctx context.Context) (*Result, error) {
 	res := &Result{F1: -1}
 	ppl := s.town.people
-	caseID := s.pickCase()
+	caseID := s.caseID
 	res.Case = caseID
 	caseP := ppl[caseID]
 	onCase := s.dayStart(s.cfg.CaseDay).AddDate(0, 0, -1) // symptom onset: the day before the test
@@ -51,6 +53,14 @@ func (s *Sim) Run(ctx context.Context) (*Result, error) {
 
 	for day := 0; day < s.cfg.Days; day++ {
 		start := s.dayStart(day)
+		// Phones with Bluetooth off still keep their key schedule.
+		for id, p := range ppl {
+			if !p.AppOn {
+				if err := s.devices[id].Tick(); err != nil {
+					return nil, err
+				}
+			}
+		}
 		moves := s.planDay(start)
 		reportAt := int64(-1)
 		if day == s.cfg.CaseDay {
@@ -202,22 +212,47 @@ func (s *Sim) exportAndSync(ctx context.Context, what string) error {
 		return fmt.Errorf("export: %w", err)
 	}
 	s.say(s.cfg.Clock.Now(), "The export worker signs a new file with %s; every phone with the app on syncs.", what)
-	var f1, f2, rejected int
-	for id, d := range s.devices {
-		if !s.town.people[id].AppOn {
-			continue
+	// Phones sync on their own; here a few at a time over loopback HTTP.
+	var (
+		mu               sync.Mutex
+		f1, f2, rejected int
+		firstErr         error
+		wg               sync.WaitGroup
+		next             = make(chan int)
+	)
+	for w := 0; w < max(2, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range next {
+				d := s.devices[id]
+				r, err := d.Sync(ctx)
+				if err == nil {
+					_, err = d.RunDuties(ctx)
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("sync %s: %w", s.town.people[id].Name, err)
+				}
+				if r != nil {
+					f1 += r.NewF1
+					f2 += r.NewF2
+					rejected += r.Rejected
+				}
+				s.syncs++
+				mu.Unlock()
+			}
+		}()
+	}
+	for id := range s.devices {
+		if s.town.people[id].AppOn {
+			next <- id
 		}
-		r, err := d.Sync(ctx)
-		if err != nil {
-			return fmt.Errorf("sync %s: %w", s.town.people[id].Name, err)
-		}
-		s.syncs++
-		f1 += r.NewF1
-		f2 += r.NewF2
-		rejected += r.Rejected
-		if _, err := d.RunDuties(ctx); err != nil {
-			return err
-		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
 	}
 	s.say(s.cfg.Clock.Now(), "Sync done: %d new F1 and %d new F2 warning(s), %d file(s) rejected.", f1, f2, rejected)
 	return nil

@@ -85,8 +85,17 @@ func (s *Sim) planDay(day time.Time) []move {
 	// Pick today's café and take-away plans first (groups need partners).
 	lunchGroups := map[[2]int][]*Person{} // (workplace, pod) → pod mates going
 	var visitors []*Person
+	scripted := map[int]bool{}
+	if s.cfg.Witnesses && day.Equal(s.dayStart(s.cfg.CaseDay)) {
+		scripted[s.caseID] = true
+		for _, w := range s.witnesses {
+			if w >= 0 {
+				scripted[w] = true
+			}
+		}
+	}
 	for _, p := range s.town.people {
-		if s.isolated[p.ID] {
+		if s.isolated[p.ID] || scripted[p.ID] {
 			continue
 		}
 		if p.Work >= 0 {
@@ -116,7 +125,7 @@ func (s *Sim) planDay(day time.Time) []move {
 			mv = append(mv, move{at: at(day, 12, 30), person: p.ID, place: work, room: "floor", x: x, y: y})
 			away(p, at(day, 17, 0))
 			home(p, at(day, 17, 45))
-		} else if rng.Float64() < 0.15 {
+		} else if rng.Float64() < 0.15 && !scripted[p.ID] {
 			t := at(day, 8+rng.IntN(9), rng.IntN(60))
 			away(p, t-300)
 			mv = append(mv, move{at: t, person: p.ID, place: "café", room: "counter", x: 50 + rng.Float64()*1.5, y: rng.Float64() * 1.5})
@@ -125,6 +134,9 @@ func (s *Sim) planDay(day time.Time) []move {
 		}
 		table(p, at(day, 18, 30))
 		home(p, at(day, 19, 30))
+	}
+	if len(scripted) > 0 {
+		s.planWitnesses(day, &mv)
 	}
 	// Lunch at the café: pod mates share a table for the hour.
 	keys := make([][2]int, 0, len(lunchGroups))
@@ -158,6 +170,40 @@ func (s *Sim) planDay(day time.Time) []move {
 	}
 	sort.SliceStable(mv, func(a, b int) bool { return mv[a].at < mv[b].at })
 	return mv
+}
+
+// planWitnesses adds the scripted lunch on the café terrace: the case at
+// (0,0) from 11:35 to 12:25; a passer-by at 1 m for 2 minutes; a reader at
+// 8 m for 40 minutes; a neighbour at 1 m for 40 minutes with the app off.
+func (s *Sim) planWitnesses(day time.Time, mv *[]move) {
+	add := func(id int, h, m int, x, y float64) {
+		*mv = append(*mv, move{at: at(day, h, m), person: id, place: "café", room: "terrace", x: x, y: y})
+	}
+	leave := func(id int, h, m int) { *mv = append(*mv, move{at: at(day, h, m), person: id, away: true}) }
+	goHome := func(id int, h, m int) {
+		p := s.town.people[id]
+		room, x, y := ownRoom(p, s.town.households[p.Household])
+		*mv = append(*mv, move{at: at(day, h, m), person: id, place: placeHome(p.Household), room: room, x: x, y: y})
+	}
+	add(s.caseID, 11, 35, 0, 0)
+	if w := s.witnesses[0]; w >= 0 {
+		leave(w, 11, 45)
+		add(w, 11, 50, 1, 0)
+		leave(w, 11, 52)
+		goHome(w, 12, 0)
+	}
+	if w := s.witnesses[1]; w >= 0 {
+		leave(w, 11, 30)
+		add(w, 11, 40, 8, 0)
+		leave(w, 12, 20)
+		goHome(w, 12, 30)
+	}
+	if w := s.witnesses[2]; w >= 0 {
+		leave(w, 11, 30)
+		add(w, 11, 40, 0, 1)
+		leave(w, 12, 20)
+		goHome(w, 12, 30)
+	}
 }
 
 func placeHome(h int) string { return "home-" + itoa(h) }

@@ -11,9 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/bluezone-vn/bluezone/device"
+	"github.com/bluezone-vn/bluezone/gaen"
 	"github.com/bluezone-vn/bluezone/internal/clock"
 	"github.com/bluezone-vn/bluezone/radio"
 )
@@ -53,6 +55,12 @@ type Config struct {
 	// CaseDay is the day (0-based) on whose evening the case reports;
 	// default Days-2.
 	CaseDay int
+	// Witnesses adds three scripted people around the case's lunch at the
+	// café on CaseDay: one passing by at 1 m for 2 minutes, one reading at
+	// 8 m for 40 minutes, and one at 1 m for 40 minutes with the app off.
+	Witnesses bool
+	// RecordRPIs keeps every identifier broadcast (see Sim.Broadcast).
+	RecordRPIs bool
 }
 
 // Validate checks the configuration.
@@ -85,6 +93,10 @@ type Sim struct {
 	out     io.Writer
 
 	isolated   map[int]bool
+	caseID     int
+	witnesses  [3]int // passer-by, far reader, app-off neighbour; -1 if none
+	rpis       map[[16]byte]struct{}
+	rpiMu      sync.Mutex
 	cafeVisits int
 	takeAways  int
 	current    []segment // each person's open segment
@@ -119,6 +131,14 @@ func New(ctx context.Context, cfg Config, srv Server) (*Sim, error) {
 	}
 	s := &Sim{cfg: cfg, srv: srv, town: buildTown(cfg.People, cfg.AppOff, rng), air: air, out: out, isolated: map[int]bool{}}
 	s.current = make([]segment, cfg.People)
+	s.witnesses = [3]int{-1, -1, -1}
+	if cfg.RecordRPIs {
+		s.rpis = map[[16]byte]struct{}{}
+	}
+	s.caseID = s.pickCase()
+	if cfg.Witnesses {
+		s.pickWitnesses()
+	}
 
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, err
@@ -165,12 +185,81 @@ func New(ctx context.Context, cfg Config, srv Server) (*Sim, error) {
 			trusted = d.TrustedKeys()
 		}
 		if p.AppOn {
-			if err := d.Start(r); err != nil {
+			var rr radio.Radio = r
+			if s.rpis != nil {
+				rr = &recordingRadio{Radio: r, s: s}
+			}
+			if err := d.Start(rr); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return s, nil
+}
+
+// recordingRadio notes every identifier its device broadcasts.
+type recordingRadio struct {
+	radio.Radio
+	s *Sim
+}
+
+func (r *recordingRadio) Advertise(src radio.Advertiser) error {
+	return r.Radio.Advertise(&recordingAdvertiser{src: src, s: r.s})
+}
+
+type recordingAdvertiser struct {
+	src  radio.Advertiser
+	s    *Sim
+	last []byte
+}
+
+func (a *recordingAdvertiser) AdvertisementPayload() []byte {
+	p := a.src.AdvertisementPayload()
+	if len(p) == 31 && (a.last == nil || &p[0] != &a.last[0]) {
+		a.last = p
+		if adv, err := gaen.ParsePayload(p); err == nil {
+			a.s.rpiMu.Lock()
+			a.s.rpis[adv.RPI] = struct{}{}
+			a.s.rpiMu.Unlock()
+		}
+	}
+	return p
+}
+
+// Broadcast returns every identifier the phones broadcast (Config.RecordRPIs).
+func (s *Sim) Broadcast() [][16]byte {
+	s.rpiMu.Lock()
+	defer s.rpiMu.Unlock()
+	out := make([][16]byte, 0, len(s.rpis))
+	for r := range s.rpis {
+		out = append(out, r)
+	}
+	return out
+}
+
+// pickWitnesses chooses three people without a job outside the case's
+// household; the third has the app off.
+func (s *Sim) pickWitnesses() {
+	c := s.town.people[s.caseID]
+	k := 0
+	for _, p := range s.town.people {
+		if k == 3 {
+			break
+		}
+		if p.Work < 0 && p.Household != c.Household && (p.AppOn || k == 2) {
+			s.witnesses[k] = p.ID
+			k++
+		}
+	}
+	if k == 3 {
+		s.town.people[s.witnesses[2]].AppOn = false
+	}
+}
+
+// Witnesses returns the scripted passer-by, far reader and app-off
+// neighbour (-1 when Config.Witnesses is off).
+func (s *Sim) Witnesses() (passerBy, farReader, appOff int) {
+	return s.witnesses[0], s.witnesses[1], s.witnesses[2]
 }
 
 // Close stops and closes every device.
