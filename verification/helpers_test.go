@@ -22,7 +22,7 @@ import (
 var testNow = time.Date(2025, 3, 10, 3, 0, 0, 0, time.UTC)
 
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	db       *store.DB
 	clock    *clock.Fake
 	srv      *Server
@@ -36,7 +36,7 @@ type env struct {
 
 func testSecret() []byte { return bytes.Repeat([]byte{7}, 32) }
 
-func newEnv(t *testing.T, db *store.DB, mod func(*Config)) *env {
+func newEnv(t testing.TB, db *store.DB, mod func(*Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	cfg := DefaultConfig()
