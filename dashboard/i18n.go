@@ -117,6 +117,7 @@ var messages = map[string]msg{
 	"source.imported.s": {"báo cáo", "reported"},
 	"source.mixed":      {"Tổng gồm cả số đếm từ ứng dụng và số liệu báo cáo chính thức đã nhập.", "The total mixes counted check-ins and imported official figures."},
 
+	"ranking.title":  {"Bảng xếp hạng các tỉnh, thành phố", "Province ranking"},
 	"national.title": {"Tình hình cài đặt Bluezone toàn quốc", "Bluezone installs nationwide"},
 
 	// Target.

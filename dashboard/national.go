@@ -4,7 +4,6 @@ import (
 	"html/template"
 	"math"
 	"net/http"
-	"strconv"
 
 	"github.com/bluezone-vn/bluezone/installs"
 	"github.com/bluezone-vn/bluezone/vnadmin"
@@ -140,7 +139,7 @@ func daysText(l Locale, d *int) string {
 	case *d == 0:
 		return l.T("days.reached")
 	}
-	return strconv.Itoa(*d)
+	return installs.FormatCount(int64(*d))
 }
 
 func progressOf(t *installs.TargetProgress) progressView {
