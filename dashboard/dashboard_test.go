@@ -2,6 +2,8 @@ package dashboard
 
 import (
 	"compress/gzip"
+	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluezone-vn/bluezone/installs"
 	"github.com/bluezone-vn/bluezone/internal/clock"
 )
 
@@ -345,5 +348,46 @@ func TestAssets(t *testing.T) {
 	}
 	if strings.Contains(body, "FeatureCollection") {
 		t.Error("page inlines the GeoJSON")
+	}
+}
+
+// hostileReports renames a province to markup, as a corrupted reference
+// file or a hostile import might.
+type hostileReports struct{ fakeReports }
+
+const hostileName = `</script><img src=x onerror=alert(1)>"'&`
+
+func (h *hostileReports) National(ctx context.Context, day time.Time) (installs.NationalReport, error) {
+	rep, err := h.fakeReports.National(ctx, day)
+	rep.Provinces[0].Name = hostileName
+	rep.Provinces[0].Imported, rep.Provinces[0].ImportedDate = true, hostileName
+	return rep, err
+}
+
+func TestHostileNamesAreEscaped(t *testing.T) {
+	_, ts := newTestServer(t, &hostileReports{}, nil)
+	_, body := get(t, nil, ts.URL+"/")
+	if strings.Contains(body, "<img src=x") {
+		t.Fatal("a province name reached the page as markup")
+	}
+	if !strings.Contains(body, "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&#34;&#39;&amp;") {
+		t.Error("the table does not show the name escaped")
+	}
+	const open = `<script type="application/json" id="chart-data">`
+	i := strings.Index(body, open)
+	j := strings.Index(body[i:], "</script>")
+	if i < 0 || j < 0 {
+		t.Fatal("no chart data")
+	}
+	var c chartData
+	if err := json.Unmarshal([]byte(body[i+len(open):i+j]), &c); err != nil {
+		t.Fatalf("chart data is not JSON: %v", err)
+	}
+	found := false
+	for _, p := range c.Provinces {
+		found = found || p.Name == hostileName
+	}
+	if !found {
+		t.Error("the chart data does not carry the name intact")
 	}
 }
