@@ -2,6 +2,14 @@ package dashboard
 
 import "github.com/bluezone-vn/bluezone/installs"
 
+// cardsView is the four key figures at the top of a page.
+type cardsView struct {
+	Installs, Active, Change int64
+	Rate, Reach              float64
+	Kind                     string // denominator kind of Rate
+	Denominator              int64
+}
+
 // chartData is embedded in the page as JSON (html/template escapes it for
 // the script element) for static/app.js. Pages without a map or a series
 // leave those fields empty.

@@ -13,6 +13,7 @@ import (
 type nationalView struct {
 	R        installs.NationalReport
 	Headers  []header
+	Cards    cardsView
 	Rows     []provinceRow
 	RowsHTML template.HTML // Rows rendered (rows.go)
 	Chart    chartData
@@ -79,6 +80,8 @@ func (s *Server) handleNational(w http.ResponseWriter, r *http.Request) {
 		CSV:      s.downloadURL("national.csv", day),
 		JSON:     s.downloadURL("national.json", day),
 		Progress: progressOf(rep.Target),
+		Cards: cardsView{Installs: rep.Installs, Active: rep.Active, Change: rep.ChangeSinceYesterday, Rate: rep.Rate,
+			Reach: rep.ExpectedReach, Kind: rep.Denominator.Kind, Denominator: rep.Denominator.Value},
 	}
 	v.Rows = make([]provinceRow, len(rep.Provinces))
 	for i, p := range rep.Provinces {

@@ -13,6 +13,7 @@ import (
 type provinceView struct {
 	R        installs.ProvinceReport
 	Headers  []header
+	Cards    cardsView
 	Rows     []installs.DistrictRow
 	RowsHTML template.HTML // Rows rendered (rows.go)
 	Chart    chartData
@@ -48,6 +49,7 @@ func (s *Server) handleProvince(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := s.deps.Reports.Province(r.Context(), prov.Code, day.Time())
+	p := rep.Province
 	if errors.Is(err, installs.ErrNotFound) {
 		s.renderError(w, r, l, http.StatusNotFound, l.F("province.notfound", code))
 		return
@@ -62,6 +64,10 @@ func (s *Server) handleProvince(w http.ResponseWriter, r *http.Request) {
 		JSON:              s.downloadURL("province/"+prov.Code+".json", day),
 		Progress:          progressOf(rep.Target),
 		UnattributedShown: rep.Unattributed != 0 || rep.Flagged,
+		// ProvinceReport does not name its denominator kind: it is the
+		// installs service's rate denominator, population by default.
+		Cards: cardsView{Installs: p.Installs, Active: p.Active, Change: p.ChangeSinceYesterday, Rate: p.Rate,
+			Reach: p.ExpectedReach, Kind: installs.KindPopulation, Denominator: p.Denominator},
 	}
 	v.Rows = append([]installs.DistrictRow(nil), rep.Districts...)
 	st := parseSort(r, districtColumns, sortState{Key: "rank"})
