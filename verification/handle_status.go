@@ -77,19 +77,29 @@ func (s *Server) ExpireCode(ctx context.Context, realmCode, uuid string) (CodeSt
 	return st, err
 }
 
-// handleCheckCodeStatus serves POST /api/checkcodestatus (admin key).
-func (s *Server) handleCheckCodeStatus(w http.ResponseWriter, r *http.Request, key *authKey) {
+// codeRequest decodes a {uuid, realm} body and resolves the realms the key
+// may look in; on failure it has answered already.
+func (s *Server) codeRequest(w http.ResponseWriter, r *http.Request, key *authKey) (scope, uuid string, ok bool) {
 	var req codeStatusRequest
 	if err := httputil.DecodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, decodeFailure(err, ErrUnparsableRequest))
-		return
+		return "", "", false
 	}
 	scope, err := s.codeScope(r.Context(), key, req.Realm)
 	if err != nil {
 		s.fail(w, r, err)
+		return "", "", false
+	}
+	return scope, req.UUID, true
+}
+
+// handleCheckCodeStatus serves POST /api/checkcodestatus (admin key).
+func (s *Server) handleCheckCodeStatus(w http.ResponseWriter, r *http.Request, key *authKey) {
+	scope, uuid, ok := s.codeRequest(w, r, key)
+	if !ok {
 		return
 	}
-	st, err := s.CodeStatus(r.Context(), scope, req.UUID)
+	st, err := s.CodeStatus(r.Context(), scope, uuid)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -102,17 +112,11 @@ func (s *Server) handleCheckCodeStatus(w http.ResponseWriter, r *http.Request, k
 
 // handleExpireCode serves POST /api/expirecode (admin key).
 func (s *Server) handleExpireCode(w http.ResponseWriter, r *http.Request, key *authKey) {
-	var req codeStatusRequest
-	if err := httputil.DecodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
-		s.fail(w, r, decodeFailure(err, ErrUnparsableRequest))
+	scope, uuid, ok := s.codeRequest(w, r, key)
+	if !ok {
 		return
 	}
-	scope, err := s.codeScope(r.Context(), key, req.Realm)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st, err := s.ExpireCode(r.Context(), scope, req.UUID)
+	st, err := s.ExpireCode(r.Context(), scope, uuid)
 	if err != nil {
 		s.fail(w, r, err)
 		return
