@@ -29,8 +29,8 @@ import (
 //     nothing changes, which makes check-ins idempotent per token and day.
 //
 // Every level is kept: district rows (district '' for check-ins without
-// one) and province rows (district '*'), each with the same rules applied
-// to its own key. Rows exist for every day of every window, so the active
+// one), province rows (district '*') and national rows (province "VN",
+// district '*'), each with the same rules applied to its own key. Rows exist for every day of every window, so the active
 // count of a day without a row is 0 and its installs are those of the
 // latest earlier row. N must therefore stay fixed once data exists.
 
@@ -38,6 +38,9 @@ import (
 const provinceLevel = "*"
 
 type aggKey struct{ province, district string }
+
+// nationalKey is the key of the national rows.
+var nationalKey = aggKey{National, provinceLevel}
 
 type keyDelta struct {
 	newAt        map[Day]int64
@@ -250,11 +253,13 @@ func latestRows(ctx context.Context, q store.Querier, reqs []latestReq) (map[lat
 			AND t.day = (SELECT max(x.day) FROM installs_daily x
 				WHERE x.province = v.column1 AND x.district = v.column2 AND x.day <= v.column3)`
 		if q.Dialect() == store.Postgres {
+			// PostgreSQL plans the join above as a scan; LATERAL makes it one
+			// index seek per place.
 			query = `SELECT v.column1, v.column2, v.column3, t.day, t.new_installs, t.installs, t.active
 			FROM (VALUES ` + typedPlaceholders(len(chunk)) + `) AS v
-			JOIN installs_daily t ON t.province = v.column1 AND t.district = v.column2
-			AND t.day = (SELECT max(x.day) FROM installs_daily x
-				WHERE x.province = v.column1 AND x.district = v.column2 AND x.day <= v.column3)`
+			CROSS JOIN LATERAL (SELECT x.day, x.new_installs, x.installs, x.active FROM installs_daily x
+				WHERE x.province = v.column1 AND x.district = v.column2 AND x.day <= v.column3
+				ORDER BY x.day DESC LIMIT 1) t`
 		}
 		rows, err := q.Query(ctx, query, args...)
 		if err != nil {

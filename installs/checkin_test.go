@@ -106,6 +106,16 @@ func TestCheckinCountsAcrossDays(t *testing.T) {
 				t.Errorf("day %d: province row %+v", i, p)
 			}
 		}
+		series := e.national(t, day(4)).Series
+		days := DefaultConfig().SeriesDays
+		for i, want := range []int64{0, 2, 3, 3, 3, 3} {
+			if p := series[days-6+i]; p.Installs != want || p.Projected {
+				t.Errorf("national series day %d: %+v, want %d", i-1, p, want)
+			}
+		}
+		if ps := e.province(t, "67", day(4)).Series; ps[days-4].Installs != 3 || ps[days-5].Installs != 2 {
+			t.Errorf("province series: %+v", ps[days-6:days])
+		}
 		pr := e.province(t, "67", day(1))
 		if d := districtOf(pr, "660"); d.Installs != 2 || d.Active != 2 {
 			t.Errorf("Gia Nghĩa day 1: %+v", d)
@@ -130,7 +140,7 @@ func TestProvinceMove(t *testing.T) {
 		e.clock.Set(day(2))
 		e.checkin(t, token(1), "01", "001") // moved to Hà Nội, Ba Đình
 		for _, c := range []struct {
-			day                            int
+			day                             int
 			dn, dnActive, hn, hnActive, nat int64
 		}{{0, 2, 2, 0, 0, 2}, {1, 2, 2, 0, 0, 2}, {2, 1, 1, 1, 1, 2}, {8, 1, 0, 1, 1, 2}, {9, 1, 0, 1, 0, 2}} {
 			n := e.national(t, day(c.day))

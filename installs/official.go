@@ -116,9 +116,16 @@ func (s *Server) officialAsOf(ctx context.Context, provinces []string, day Day) 
 		args = append(args, p)
 	}
 	args = append(args, int64(day))
-	rows, err := s.db.Query(ctx, `SELECT o.province, o.day, o.district, o.installs
-		FROM (VALUES `+vals+`) AS v JOIN installs_official o ON o.province = v.column1
-		AND o.day = (SELECT max(x.day) FROM installs_official x WHERE x.province = v.column1 AND x.day <= ?)`, args...)
+	q := `SELECT o.province, o.day, o.district, o.installs
+		FROM (VALUES ` + vals + `) AS v JOIN installs_official o ON o.province = v.column1
+		AND o.day = (SELECT max(x.day) FROM installs_official x WHERE x.province = v.column1 AND x.day <= ?)`
+	if s.db.Dialect() == store.Postgres {
+		q = `SELECT o.province, o.day, o.district, o.installs
+		FROM (VALUES ` + vals + `) AS v
+		CROSS JOIN LATERAL (SELECT max(x.day) AS d FROM installs_official x WHERE x.province = v.column1 AND x.day <= ?) m
+		JOIN installs_official o ON o.province = v.column1 AND o.day = m.d`
+	}
+	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("installs: read official figures: %w", err)
 	}

@@ -214,10 +214,10 @@ func readCSV(r io.Reader, header string, row func(line int, rec []string) error)
 			}
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return invalidf("CSV: %v", err)
 		}
+		line, _ := cr.FieldPos(0)
 		if first {
 			first = false
 			if len(rec) > 0 {

@@ -15,33 +15,40 @@ type fig struct {
 	off                                    *official
 }
 
-// provinceFigures returns every province's figures on day: counted from
-// the province rows of installs_daily, replaced by the latest official
-// import on or before day where there is one.
-func (s *Server) provinceFigures(ctx context.Context, day Day) (map[string]fig, error) {
-	reqs := make([]latestReq, len(s.admin.Provinces))
+// provinceFigures returns every province's figures on each of days:
+// counted from the province rows of installs_daily, replaced by the latest
+// official import on or before the day where there is one. One query reads
+// the counters of all days.
+func (s *Server) provinceFigures(ctx context.Context, days ...Day) ([]map[string]fig, error) {
 	codes := make([]string, len(s.admin.Provinces))
+	reqs := make([]latestReq, 0, len(codes)*len(days))
 	for i, p := range s.admin.Provinces {
-		reqs[i] = latestReq{aggKey{p.Code, provinceLevel}, day}
 		codes[i] = p.Code
+		for _, d := range days {
+			reqs = append(reqs, latestReq{aggKey{p.Code, provinceLevel}, d})
+		}
 	}
 	latest, err := latestRows(ctx, s.db, reqs)
 	if err != nil {
 		return nil, err
 	}
-	offs, err := s.officialAsOf(ctx, codes, day)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]fig, len(codes))
-	for _, r := range reqs {
-		row, ok := latest[r]
-		c := asOf(row, ok, day)
-		f := fig{installs: c.Installs, counted: c.Installs, active: c.Active, newInstalls: c.NewInstalls}
-		if o := offs[r.key.province]; o != nil {
-			f.installs, f.imported, f.importedDay, f.off = o.total, true, o.day, o
+	out := make([]map[string]fig, len(days))
+	for i, day := range days {
+		offs, err := s.officialAsOf(ctx, codes, day)
+		if err != nil {
+			return nil, err
 		}
-		out[r.key.province] = f
+		out[i] = make(map[string]fig, len(codes))
+		for _, code := range codes {
+			r := latestReq{aggKey{code, provinceLevel}, day}
+			row, ok := latest[r]
+			c := asOf(row, ok, day)
+			f := fig{installs: c.Installs, counted: c.Installs, active: c.Active, newInstalls: c.NewInstalls}
+			if o := offs[code]; o != nil {
+				f.installs, f.imported, f.importedDay, f.off = o.total, true, o.day, o
+			}
+			out[i][code] = f
+		}
 	}
 	return out, nil
 }
@@ -112,22 +119,16 @@ type ranking struct {
 	denominator                            int64
 	targetDenominator                      int64
 	imported                               int
+	base                                   map[string]fig // figures PaceDays ago
 }
 
 func (s *Server) ranking(ctx context.Context, day Day) (*ranking, map[string]Target, error) {
-	today, err := s.provinceFigures(ctx, day)
-	if err != nil {
-		return nil, nil, err
-	}
-	yesterday, err := s.provinceFigures(ctx, day-1)
-	if err != nil {
-		return nil, nil, err
-	}
 	paceDays := Day(s.cfg.PaceDays)
-	base, err := s.provinceFigures(ctx, day-paceDays)
+	figs, err := s.provinceFigures(ctx, day, day-1, day-paceDays)
 	if err != nil {
 		return nil, nil, err
 	}
+	today, yesterday, base := figs[0], figs[1], figs[2]
 	dens, err := s.denominators(ctx, "")
 	if err != nil {
 		return nil, nil, err
@@ -137,7 +138,7 @@ func (s *Server) ranking(ctx context.Context, day Day) (*ranking, map[string]Tar
 		return nil, nil, err
 	}
 	nt := targetOf(targets, s.target, National)
-	rk := &ranking{rows: make([]ProvinceRow, len(s.admin.Provinces))}
+	rk := &ranking{rows: make([]ProvinceRow, len(s.admin.Provinces)), base: base}
 	yRates := make([]float64, len(rk.rows))
 	yRanks := make([]int, len(rk.rows))
 	for i, p := range s.admin.Provinces {
@@ -280,11 +281,7 @@ func (s *Server) Province(ctx context.Context, code string, t time.Time) (Provin
 	r.Unattributed = r.Province.Installs - r.DistrictSum
 	r.Flagged = off != nil && off.hasTotal && len(off.districts) > 0 && r.Unattributed != 0
 
-	base, err := s.provinceFigures(ctx, day-Day(s.cfg.PaceDays))
-	if err != nil {
-		return ProvinceReport{}, err
-	}
-	pace := float64(r.Province.Installs-base[code].installs) / float64(s.cfg.PaceDays)
+	pace := float64(r.Province.Installs-rk.base[code].installs) / float64(s.cfg.PaceDays)
 	t0 := targetOf(targets, s.target, code)
 	r.Target = progress(t0, dens[aggKey{code, ""}].Of(t0.DenominatorKind), r.Province.Installs, day, pace)
 	if r.Series, err = s.series(ctx, code, day, pace, r.Target); err != nil {

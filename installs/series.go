@@ -11,47 +11,115 @@ import (
 // (imported figures where a province has them, counted otherwise),
 // followed by projected points at pace: up to the target date when it is
 // at most 60 days away, else 14 days.
+//
+// The national line reads the national counter rows (one per day) and
+// corrects them only for the provinces that have imported figures, so its
+// cost does not grow with the number of provinces.
 func (s *Server) series(ctx context.Context, province string, day Day, pace float64, t *TargetProgress) ([]SeriesPoint, error) {
 	n := s.cfg.SeriesDays
 	from := day - Day(n) + 1
+	var total []int64
 	codes := []string{province}
 	if province == "" {
-		codes = codes[:0]
-		for _, p := range s.admin.Provinces {
-			codes = append(codes, p.Code)
+		nat, err := s.countedSeries(ctx, []string{National}, from, day)
+		if err != nil {
+			return nil, err
+		}
+		total = nat[0]
+		if codes, err = s.importedProvinces(ctx, day); err != nil {
+			return nil, err
+		}
+	} else {
+		total = make([]int64, n)
+	}
+	if len(codes) > 0 {
+		counted, err := s.countedSeries(ctx, codes, from, day)
+		if err != nil {
+			return nil, err
+		}
+		imported, err := s.importedSeries(ctx, codes, from, day)
+		if err != nil {
+			return nil, err
+		}
+		for i := range codes {
+			for j := 0; j < n; j++ {
+				switch {
+				case province == "" && imported[i][j] >= 0:
+					total[j] += imported[i][j] - counted[i][j]
+				case province != "" && imported[i][j] >= 0:
+					total[j] = imported[i][j]
+				case province != "":
+					total[j] = counted[i][j]
+				}
+			}
 		}
 	}
+	out := make([]SeriesPoint, n)
+	for j := range out {
+		d := from + Day(j)
+		out[j] = SeriesPoint{Day: d.Time(), Date: d.String(), Installs: total[j]}
+	}
+	proj := 14
+	if t != nil && t.DaysLeft > 0 && t.DaysLeft <= 60 {
+		proj = t.DaysLeft
+	}
+	last := out[n-1].Installs
+	for k := 1; k <= proj; k++ {
+		d := day + Day(k)
+		out = append(out, SeriesPoint{Day: d.Time(), Date: d.String(), Projected: true,
+			Installs: last + int64(math.Round(pace*float64(k)))})
+	}
+	return out, nil
+}
+
+// importedProvinces lists the provinces with official figures on or
+// before day.
+func (s *Server) importedProvinces(ctx context.Context, day Day) ([]string, error) {
+	rows, err := s.db.Query(ctx, `SELECT DISTINCT province FROM installs_official WHERE day <= ?`, int64(day))
+	if err != nil {
+		return nil, fmt.Errorf("installs: read series: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("installs: read series: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// countedSeries returns, per code (a province, or "VN" for the nation),
+// the counted installs of each day from..to, carried forward over days
+// without a row.
+func (s *Server) countedSeries(ctx context.Context, codes []string, from, to Day) ([][]int64, error) {
+	n := int(to - from + 1)
 	idx := map[string]int{}
 	reqs := make([]latestReq, len(codes))
 	for i, c := range codes {
 		idx[c] = i
 		reqs[i] = latestReq{aggKey{c, provinceLevel}, from - 1}
 	}
-	counted := make([][]int64, len(codes))
-	imported := make([][]int64, len(codes))
-	for i := range codes {
-		counted[i] = make([]int64, n)
-		imported[i] = make([]int64, n)
-		for j := range imported[i] {
-			imported[i][j] = -1
-		}
-	}
-	// Counted: rows in the window, carried forward from the row before it.
-	baseRows, err := latestRows(ctx, s.db, reqs)
+	base, err := latestRows(ctx, s.db, reqs)
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT province, day, installs FROM installs_daily WHERE district = '*' AND day >= ? AND day <= ?`
-	args := []any{int64(from), int64(day)}
-	if province != "" {
-		q += ` AND province = ?`
-		args = append(args, province)
-	}
+	vals := make([][]int64, len(codes))
 	present := make([][]bool, len(codes))
-	for i := range present {
-		present[i] = make([]bool, n)
+	for i := range codes {
+		vals[i], present[i] = make([]int64, n), make([]bool, n)
 	}
-	rows, err := s.db.Query(ctx, q, args...)
+	// province IN (…) walks the primary key (province, district, day) in
+	// one short range per code.
+	args := make([]any, 0, len(codes)+2)
+	for _, c := range codes {
+		args = append(args, c)
+	}
+	args = append(args, int64(from), int64(to))
+	rows, err := s.db.Query(ctx, `SELECT province, day, installs FROM installs_daily WHERE province IN (`+
+		placeholders(len(codes), 1)+`) AND district = '*' AND day >= ? AND day <= ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("installs: read series: %w", err)
 	}
@@ -63,34 +131,52 @@ func (s *Server) series(ctx context.Context, province string, day Day, pace floa
 			return nil, fmt.Errorf("installs: read series: %w", err)
 		}
 		if i, ok := idx[p]; ok {
-			counted[i][d-int64(from)] = v
-			present[i][d-int64(from)] = true
+			vals[i][d-int64(from)], present[i][d-int64(from)] = v, true
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("installs: read series: %w", err)
 	}
-	// Imported: the latest import before the window, then those inside it.
-	offBase, err := s.officialAsOf(ctx, codes, from-1)
+	for i := range codes {
+		carry := base[reqs[i]].Installs
+		for j := 0; j < n; j++ {
+			if present[i][j] {
+				carry = vals[i][j]
+			}
+			vals[i][j] = carry
+		}
+	}
+	return vals, nil
+}
+
+// importedSeries returns, per province, the latest imported total on or
+// before each day from..to, or −1 before its first import.
+func (s *Server) importedSeries(ctx context.Context, codes []string, from, to Day) ([][]int64, error) {
+	n := int(to - from + 1)
+	idx := map[string]int{}
+	for i, c := range codes {
+		idx[c] = i
+	}
+	base, err := s.officialAsOf(ctx, codes, from-1)
 	if err != nil {
 		return nil, err
 	}
-	q = `SELECT province, day, district, installs FROM installs_official WHERE day >= ? AND day <= ?`
-	args = []any{int64(from), int64(day)}
-	if province != "" {
-		q += ` AND province = ?`
-		args = append(args, province)
+	args := make([]any, 0, len(codes)+2)
+	for _, c := range codes {
+		args = append(args, c)
+	}
+	args = append(args, int64(from), int64(to))
+	rows, err := s.db.Query(ctx, `SELECT province, day, district, installs FROM installs_official WHERE province IN (`+
+		placeholders(len(codes), 1)+`) AND day >= ? AND day <= ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("installs: read series: %w", err)
 	}
 	type pd struct {
 		i int
 		d int64
 	}
 	totals, sums := map[pd]int64{}, map[pd]int64{}
-	rows, err = s.db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("installs: read series: %w", err)
-	}
 	for rows.Next() {
 		var p, dist string
 		var d, v int64
@@ -98,14 +184,11 @@ func (s *Server) series(ctx context.Context, province string, day Day, pace floa
 			rows.Close()
 			return nil, fmt.Errorf("installs: read series: %w", err)
 		}
-		i, ok := idx[p]
-		if !ok {
-			continue
-		}
+		k := pd{idx[p], d - int64(from)}
 		if dist == "" {
-			totals[pd{i, d - int64(from)}] = v
+			totals[k] = v
 		} else {
-			sums[pd{i, d - int64(from)}] += v
+			sums[k] += v
 		}
 	}
 	rows.Close()
@@ -117,43 +200,19 @@ func (s *Server) series(ctx context.Context, province string, day Day, pace floa
 			totals[k] = v
 		}
 	}
-	for k, v := range totals {
-		imported[k.i][k.d] = v
-	}
-	out := make([]SeriesPoint, n)
+	out := make([][]int64, len(codes))
 	for i, c := range codes {
-		cv := baseRows[reqs[i]].Installs
-		iv := int64(-1)
-		if o := offBase[c]; o != nil {
-			iv = o.total
+		out[i] = make([]int64, n)
+		carry := int64(-1)
+		if o := base[c]; o != nil {
+			carry = o.total
 		}
 		for j := 0; j < n; j++ {
-			if present[i][j] {
-				cv = counted[i][j]
+			if v, ok := totals[pd{i, int64(j)}]; ok {
+				carry = v
 			}
-			if imported[i][j] >= 0 {
-				iv = imported[i][j]
-			}
-			if iv >= 0 {
-				out[j].Installs += iv
-			} else {
-				out[j].Installs += cv
-			}
+			out[i][j] = carry
 		}
-	}
-	for j := range out {
-		d := from + Day(j)
-		out[j].Day, out[j].Date = d.Time(), d.String()
-	}
-	proj := 14
-	if t != nil && t.DaysLeft > 0 && t.DaysLeft <= 60 {
-		proj = t.DaysLeft
-	}
-	last := out[n-1].Installs
-	for k := 1; k <= proj; k++ {
-		d := day + Day(k)
-		out = append(out, SeriesPoint{Day: d.Time(), Date: d.String(), Projected: true,
-			Installs: last + int64(math.Round(pace*float64(k)))})
 	}
 	return out, nil
 }

@@ -113,6 +113,7 @@ func (s *Server) writeBatch(ctx context.Context, evs []event) error {
 			if !st.exists {
 				ds.transition(aggKey{}, false, 0, aggKey{ev.province, ev.district}, ev.day)
 				ds.transition(aggKey{}, false, 0, aggKey{ev.province, provinceLevel}, ev.day)
+				ds.transition(aggKey{}, false, 0, nationalKey, ev.day)
 				*st = tokenState{province: ev.province, district: ev.district, last: ev.day, exists: true, dirty: true}
 				continue
 			}
@@ -124,6 +125,7 @@ func (s *Server) writeBatch(ctx context.Context, evs []event) error {
 			}
 			ds.transition(aggKey{st.province, st.district}, true, st.last, aggKey{ev.province, ev.district}, ev.day)
 			ds.transition(aggKey{st.province, provinceLevel}, true, st.last, aggKey{ev.province, provinceLevel}, ev.day)
+			ds.transition(nationalKey, true, st.last, nationalKey, ev.day)
 			st.province, st.district, st.last, st.dirty = ev.province, ev.district, ev.day, true
 		}
 		if err := saveTokens(ctx, tx, states); err != nil {

@@ -1,6 +1,6 @@
 -- Per (province, district, day) counters, maintained incrementally by the
--- check-in writer. district '*' is the whole province, '' check-ins without
--- a district. Rows exist for every day of every check-in's active window
+-- check-in writer. district '*' is the whole province (province 'VN',
+-- district '*' the nation), '' check-ins without a district. Rows exist for every day of every check-in's active window
 -- [day, day+N-1]; a day without a row reads as the latest earlier row with
 -- active = 0 and new_installs = 0.
 --   new_installs: tokens first seen that day here

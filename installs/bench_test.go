@@ -1,0 +1,177 @@
+package installs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bluezone-vn/bluezone/store"
+	"github.com/bluezone-vn/bluezone/store/storetest"
+)
+
+func engines() []struct {
+	name string
+	open func(testing.TB) *store.DB
+} {
+	return []struct {
+		name string
+		open func(testing.TB) *store.DB
+	}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}}
+}
+
+// BenchmarkCheckinHTTP drives POST /v1/installs/checkin over loopback HTTP
+// from many goroutines, each check-in a new device (the heaviest case: a
+// token insert and new-install counters), and reports check-ins per second.
+// Each acknowledged request is committed.
+//
+//	go test ./installs -run '^$' -bench CheckinHTTP -benchtime 40000x -count 3
+func BenchmarkCheckinHTTP(b *testing.B) {
+	for _, eng := range engines() {
+		b.Run(eng.name, func(b *testing.B) {
+			e := newEnv(b, eng.open(b), nil)
+			admin := e.s.admin
+			tr := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512}
+			client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+			var seq atomic.Int64
+			seq.Store(int64(b.N) * 7) // distinct tokens per run
+			b.SetParallelism(64)      // 64 × GOMAXPROCS concurrent clients
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := seq.Add(1)
+					d := admin.Districts[int(i)%len(admin.Districts)]
+					body, _ := json.Marshal(CheckinRequest{Token: token(int(i)), Province: d.ProvinceCode, District: d.Code,
+						Platform: "android", AppVersion: "4.0.1"})
+					resp, err := client.Post(e.url+"/v1/installs/checkin", "application/json", bytes.NewReader(body))
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						b.Errorf("status %d", resp.StatusCode)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "checkins/s")
+		})
+	}
+}
+
+// load40M writes synthetic counters straight into installs_daily: 180
+// days over which 40 million devices appear, spread over the 707
+// districts by population, with province rows summing them, as the
+// check-in writer would have left them. Token rows are not needed:
+// reports never read them.
+func load40M(b *testing.B, e *env) {
+	ctx := context.Background()
+	const days, total = 180, 40_000_000
+	var pop int64
+	for _, p := range e.s.admin.Provinces {
+		pop += p.Population
+	}
+	end := DayOf(testDay0)
+	err := e.db.InTx(ctx, func(tx *store.Tx) error {
+		var args []any
+		n := 0
+		flush := func() error {
+			if n == 0 {
+				return nil
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO installs_daily (province, district, day, new_installs, installs, active) VALUES `+placeholders(n, 6), args...)
+			args, n = args[:0], 0
+			return err
+		}
+		add := func(p, d string, day Day, newI, inst, act int64) error {
+			args = append(args, p, d, int64(day), newI, inst, act)
+			n++
+			if n == 300 {
+				return flush()
+			}
+			return nil
+		}
+		natAt := make([]int64, days)
+		for _, p := range e.s.admin.Provinces {
+			dists := e.s.admin.DistrictsOf(p.Code)
+			provAt := make([]int64, days)
+			for _, d := range dists {
+				share := int64(float64(total) * float64(d.Population) / float64(pop))
+				var prev int64
+				for i := 0; i < days; i++ {
+					inst := share * int64(i+1) / days
+					provAt[i] += inst
+					if err := add(p.Code, d.Code, end-days+1+Day(i), inst-prev, inst, inst*6/10); err != nil {
+						return err
+					}
+					prev = inst
+				}
+			}
+			var prev int64
+			for i, inst := range provAt {
+				natAt[i] += inst
+				if err := add(p.Code, provinceLevel, end-days+1+Day(i), inst-prev, inst, inst*6/10); err != nil {
+					return err
+				}
+				prev = inst
+			}
+		}
+		var prev int64
+		for i, inst := range natAt {
+			if err := add(National, provinceLevel, end-days+1+Day(i), inst-prev, inst, inst*6/10); err != nil {
+				return err
+			}
+			prev = inst
+		}
+		return flush()
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.db.Exec(ctx, "ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkReports40M times the national and a province page's data with
+// 40 million installs recorded (see load40M).
+//
+//	go test ./installs -run '^$' -bench Reports40M -benchtime 50x -count 3
+func BenchmarkReports40M(b *testing.B) {
+	for _, eng := range engines() {
+		b.Run(eng.name, func(b *testing.B) {
+			e := newEnv(b, eng.open(b), nil)
+			load40M(b, e)
+			ctx := context.Background()
+			n, err := e.s.National(ctx, testDay0)
+			if err != nil || n.Installs < 39_000_000 {
+				b.Fatalf("national: %v, %d installs", err, n.Installs)
+			}
+			b.Logf("%s: %s installs, %s active, rate %s", eng.name, FormatCount(n.Installs), FormatCount(n.Active), FormatRate(n.Rate))
+			b.Run("national", func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					if _, err := e.s.National(ctx, testDay0); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("province-01", func(b *testing.B) { // Hà Nội: 30 districts
+				for i := 0; i < b.N; i++ {
+					if _, err := e.s.Province(ctx, "01", testDay0); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
+
+var _ = fmt.Sprint
