@@ -23,6 +23,8 @@ import (
 // written are removed again and nothing is recorded: the next run builds
 // the whole batch anew, with the same keys (padding is persisted first).
 func (w *Worker) buildBatch(ctx context.Context, start, end int64) (int, error) {
+	// Phase durations go to the log for operators; they steer nothing.
+	began := time.Now()
 	b, err := w.readBatch(ctx, start, end)
 	if err != nil {
 		return 0, err
@@ -33,8 +35,10 @@ func (w *Worker) buildBatch(ctx context.Context, start, end int64) (int, error) 
 	if err := w.pad(ctx, start, b); err != nil {
 		return 0, err
 	}
+	read := time.Since(began)
 	b.keys = sortKeys(b.keys)
 	b.revised = sortKeys(b.revised)
+	sorted := time.Since(began)
 	files := w.split(start, end, b)
 	names := make([]string, len(files))
 	for i := range files {
@@ -50,7 +54,9 @@ func (w *Worker) buildBatch(ctx context.Context, start, end int64) (int, error) 
 		return 0, err
 	}
 	w.log.Info("export batch built", "start", start, "end", end, "files", len(names),
-		"keys", b.real, "padding", b.padding, "revised", len(b.revised))
+		"keys", b.real, "padding", b.padding, "revised", len(b.revised),
+		"read", read.Round(time.Millisecond), "sorted", sorted.Round(time.Millisecond),
+		"done", time.Since(began).Round(time.Millisecond))
 	return len(names), nil
 }
 

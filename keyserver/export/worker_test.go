@@ -573,3 +573,45 @@ func TestNewRefusesMissingDeps(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFieldsSurviveTheDatabase checks every field's extremes through both
+// engines, and that rows the key server could never store are skipped
+// rather than exported garbled.
+func TestFieldsSurviveTheDatabase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		migrate(t, db)
+		f := newFixture(t, db, testConfig(), nil)
+		var good []exposure
+		for i, c := range []struct {
+			start, period, tr, rt int
+			dsos                  *int
+		}{
+			{2_900_000, 144, 0, 1, intp(-14)},
+			{2_900_144, 1, 8, 2, intp(14)},
+			{2_900_288, 143, 6, 4, intp(0)},
+			{2_900_432, 144, 3, 1, nil},
+		} {
+			e := keyAt(t, t0.Add(time.Duration(i)*time.Second))
+			e.start, e.period, e.tr, e.reportType, e.dsos = c.start, c.period, c.tr, c.rt, c.dsos
+			good = append(good, e)
+		}
+		insert(t, db, good...)
+		bad := keyAt(t, t0)
+		bad.reportType = 99
+		insert(t, db, bad)
+		f.clock.Set(t0.Add(10 * time.Second))
+		f.run(t)
+		keys := keySet(f.file(t, f.index(t)[0]).Export.Keys)
+		if len(keys) != len(good) {
+			t.Fatalf("exported %d keys, want %d (the out-of-range row skipped)", len(keys), len(good))
+		}
+		for _, e := range good {
+			k := keys[e.key]
+			if int(k.RollingStart) != e.start || int(k.RollingPeriod) != e.period || int(k.TransmissionRisk) != e.tr ||
+				int(k.ReportType) != e.reportType || k.HasDaysSinceOnset != (e.dsos != nil) ||
+				(e.dsos != nil && int(k.DaysSinceOnset) != *e.dsos) {
+				t.Errorf("stored %+v exported as %+v", e, k)
+			}
+		}
+	})
+}
