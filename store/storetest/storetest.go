@@ -58,6 +58,23 @@ func Postgres(tb testing.TB) *store.DB {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	db, err := store.Open(ctx, PostgresSchemaURL(tb))
+	if err != nil {
+		tb.Fatalf("open test schema: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// PostgresSchemaURL creates a fresh schema on the test PostgreSQL server and
+// returns a URL whose connections use it, for code under test that opens
+// the database itself (a whole server, a child process). The schema is
+// dropped when the test ends; close what uses it before that (register its
+// cleanup after calling this).
+func PostgresSchemaURL(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	base := PostgresURL()
 	admin, err := store.Open(ctx, base)
 	if err != nil {
@@ -76,12 +93,7 @@ func Postgres(tb testing.TB) *store.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := store.Open(ctx, u.String())
-	if err != nil {
-		tb.Fatalf("open schema %s: %v", schema, err)
-	}
 	tb.Cleanup(func() {
-		db.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
@@ -89,7 +101,7 @@ func Postgres(tb testing.TB) *store.DB {
 		}
 		admin.Close()
 	})
-	return db
+	return u.String()
 }
 
 func randomHex(n int) string {
