@@ -95,6 +95,10 @@ func (s *Server) Run(ctx context.Context) error {
 		return errors.New("keyserver: Run called twice")
 	}
 	defer close(s.stopped)
+	cpCtx, stopCP := context.WithCancel(context.WithoutCancel(ctx))
+	cpDone := make(chan struct{})
+	go func() { defer close(cpDone); s.checkpointer(cpCtx, 250*time.Millisecond) }()
+	defer func() { stopCP(); <-cpDone }()
 	batch := make([]*writeJob, 0, s.cfg.MaxBatch)
 	for {
 		select {
@@ -162,6 +166,49 @@ func (s *Server) writeBatch(ctx context.Context, batch []*writeJob) {
 // already, so the revision rules must be applied (writeCareful).
 var errConflict = errors.New("key already stored")
 
+// writerCacheKiB is the SQLite page cache the writer asks for on the
+// connection it writes with: the primary-key index of random keys is
+// touched all over, and SQLite's default 2 MiB cache would send most
+// inserts to the file system once the table holds some 100,000 keys.
+const writerCacheKiB = 64 << 10
+
+func bigCache(ctx context.Context, tx *store.Tx) error {
+	if tx.Dialect() != store.SQLite {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
+		return fmt.Errorf("set cache size: %w", err)
+	}
+	// The writer's commits do not checkpoint the WAL themselves (that
+	// copies pages and fsyncs the database file inside the commit);
+	// checkpointer does it beside them.
+	if _, err := tx.Exec(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+		return fmt.Errorf("set wal_autocheckpoint: %w", err)
+	}
+	return nil
+}
+
+// checkpointer runs passive WAL checkpoints on SQLite every interval until
+// ctx ends, so the WAL stays small while the writer's commits skip them. A
+// passive checkpoint never blocks the writer.
+func (s *Server) checkpointer(ctx context.Context, every time.Duration) {
+	if s.db.Dialect() != store.SQLite {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.db.Exec(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
+				s.log.Warn("keyserver: WAL checkpoint", "err", err)
+			}
+		}
+	}
+}
+
 // writeFast assumes the common case, that every key is new, and inserts
 // them all without looking first; if any key turns out to be stored, it
 // rolls back with errConflict. Jobs reporting negative (which never insert,
@@ -179,6 +226,9 @@ func (s *Server) writeFast(ctx context.Context, batch []*writeJob) ([]writeResul
 		inserts = append(inserts, job.incoming...)
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := bigCache(ctx, tx); err != nil {
+			return err
+		}
 		return insertExposures(ctx, tx, inserts, true)
 	})
 	return results, slow, err

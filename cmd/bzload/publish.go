@@ -13,8 +13,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,7 +86,8 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer stopHTTP()
 
-	fmt.Fprintf(out, "bzload publish: db=%s (%s) clients=%d keys/request=%d duration=%s\n", db.Dialect(), redactDSN(f.db), f.clients, f.keys, f.duration)
+	fmt.Fprintf(out, "bzload publish: db=%s (%s) clients=%d keys/request=%d duration=%s cpus=%d load average before: %s\n",
+		db.Dialect(), redactDSN(f.db), f.clients, f.keys, f.duration, runtime.NumCPU(), loadAvg())
 	fmt.Fprintf(out, "minting %d requests (ES256 certificates, tekmac over random keys)…\n", f.requests)
 	padding := make([]byte, 1024)
 	_, _ = rand.Read(padding)
@@ -157,7 +160,7 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		ceil.print(out, "bare net/http JSON ceiling")
-		fmt.Fprintf(out, "ratio publish/ceiling: %.2f\n", pub.rps()/ceil.rps())
+		fmt.Fprintf(out, "ratio publish/ceiling: %.2f (load average after: %s)\n", pub.rps()/ceil.rps(), loadAvg())
 	}
 	return nil
 }
@@ -340,4 +343,14 @@ func printBatches(out io.Writer, reg *prometheus.Registry) {
 			}
 		}
 	}
+}
+
+// loadAvg is the machine's 1-minute load average, to judge how much the
+// numbers were disturbed by other work (Linux only).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
 }
