@@ -242,3 +242,34 @@ func (a *App) partLinks(base string) []string {
 	}
 	return links
 }
+
+// RotateExportKey creates the next version of the export signing key with
+// this id in dataDir (v1 → v2 …) and returns its path and version. Running
+// servers sign with it, beside the older keys, after a restart.
+func RotateExportKey(dataDir, id string) (path, version string, err error) {
+	entries, err := os.ReadDir(filepath.Join(dataDir, "keys"))
+	if err != nil && !os.IsNotExist(err) {
+		return "", "", fmt.Errorf("read signing keys: %w", err)
+	}
+	var have []export.Signer
+	for _, e := range entries {
+		if kid, v, ok := parseExportKeyName(e.Name()); ok && kid == id {
+			have = append(have, export.Signer{KeyID: kid, KeyVersion: v})
+		}
+	}
+	next := 1
+	if len(have) > 0 {
+		sortSignersNewestFirst(have)
+		var n int
+		if _, err := fmt.Sscanf(have[0].KeyVersion, "v%d", &n); err != nil {
+			return "", "", fmt.Errorf("newest key version %q is not of the form vN", have[0].KeyVersion)
+		}
+		next = n + 1
+	}
+	version = fmt.Sprintf("v%d", next)
+	path = ExportKeyPath(dataDir, id, version)
+	if _, _, err := loadOrCreateSigningKey(path); err != nil {
+		return "", "", err
+	}
+	return path, version, nil
+}

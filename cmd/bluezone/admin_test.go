@@ -1,0 +1,77 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestAdmin(t *testing.T) {
+	data := t.TempDir()
+	code, out, stderr := runCLI(t, "", "admin", "realms", "--data", data)
+	if code != 0 || strings.Count(out, "\n") != 65 || !strings.Contains(out, "67  ") || !strings.Contains(out, "Đắk Nông") {
+		t.Fatalf("realms: %d\n%s\n%s", code, out, stderr)
+	}
+	if !strings.Contains(stderr, "admin-api-key") {
+		t.Errorf("first start did not say where the admin key is: %q", stderr)
+	}
+
+	code, out, stderr = runCLI(t, "", "admin", "create-api-key", "--data", data, "--realm", "67", "--kind", "device", "--name", "test app")
+	key := strings.TrimSpace(out)
+	if code != 0 || len(key) < 20 || !strings.Contains(stderr, "shown once") {
+		t.Fatalf("create-api-key: %d %q %q", code, out, stderr)
+	}
+	code, out, _ = runCLI(t, "", "admin", "list-api-keys", "--data", data, "--realm", "67")
+	if code != 0 || !strings.Contains(out, "test app") || strings.Contains(out, key) {
+		t.Fatalf("list-api-keys: %d\n%s", code, out)
+	}
+	id := strings.Fields(strings.Split(out, "\n")[1])[0]
+	if code, out, _ = runCLI(t, "", "admin", "disable-api-key", "--data", data, "--id", id); code != 0 {
+		t.Fatalf("disable: %d %s", code, out)
+	}
+	if _, out, _ = runCLI(t, "", "admin", "list-api-keys", "--data", data, "--realm", "67"); strings.Contains(strings.Split(out, "\n")[1], " - ") {
+		t.Fatalf("key still enabled:\n%s", out)
+	}
+
+	if code, out, _ = runCLI(t, "", "admin", "rotate-signing-key", "--data", data, "--realm", "67"); code != 0 || !strings.Contains(out, "v2") {
+		t.Fatalf("rotate-signing-key: %d %s", code, out)
+	}
+	for _, want := range []string{"v1", "v2"} {
+		// v1 is created by the first rotation when no key exists yet; v2 by the second.
+		if code, out, _ = runCLI(t, "", "admin", "rotate-export-key", "--data", data); code != 0 || !strings.Contains(out, "version "+want) {
+			t.Fatalf("rotate-export-key: %d %s", code, out)
+		}
+		if _, err := os.Stat(filepath.Join(data, "keys", "export-452-"+want+".pem")); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAdminBadInput(t *testing.T) {
+	data := t.TempDir()
+	for _, args := range [][]string{
+		{"admin"},
+		{"admin", "frobnicate"},
+		{"admin", "create-api-key", "--data", data, "--realm", "67", "--name", "x"},                   // no kind
+		{"admin", "create-api-key", "--data", data, "--realm", "67", "--kind", "root", "--name", "x"}, // bad kind
+		{"admin", "list-api-keys", "--data", data},
+		{"admin", "disable-api-key", "--data", data},
+		{"admin", "rotate-signing-key", "--data", data},
+		{"admin", "realms", "--data", data, "extra"},
+	} {
+		if code, _, stderr := runCLI(t, "", args...); code != 2 || stderr == "" {
+			t.Errorf("%q: exit %d, stderr %q; want 2 with a message", args, code, stderr)
+		}
+	}
+	for _, args := range [][]string{
+		{"admin", "create-api-key", "--data", data, "--realm", "99", "--kind", "admin", "--name", "x"}, // unknown realm
+		{"admin", "rotate-signing-key", "--data", data, "--realm", "99"},
+		{"admin", "disable-api-key", "--data", data, "--id", "nope"},
+		{"admin", "realms", "--data", data, "--db", "mysql://x"},
+	} {
+		if code, _, stderr := runCLI(t, "", args...); code != 1 || stderr == "" {
+			t.Errorf("%q: exit %d, stderr %q; want 1 with a message", args, code, stderr)
+		}
+	}
+}
