@@ -166,21 +166,7 @@ func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas) error {
 	if err != nil {
 		return err
 	}
-	var out []any
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
-		}
-		q := `INSERT INTO installs_daily (province, district, day, new_installs, installs, active) VALUES ` +
-			placeholders(n, 6) + ` ON CONFLICT (province, district, day) DO UPDATE SET
-			new_installs = excluded.new_installs, installs = excluded.installs, active = excluded.active`
-		if _, err := tx.Exec(ctx, q, out...); err != nil {
-			return fmt.Errorf("installs: write counters: %w", err)
-		}
-		out, n = out[:0], 0
-		return nil
-	}
+	w := newRowWriter(tx)
 	keys := make([]aggKey, 0, len(ds.keys))
 	for k := range ds.keys {
 		keys = append(keys, k)
@@ -199,35 +185,97 @@ func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas) error {
 			hi = max(hi, ex[len(ex)-1].Day)
 		}
 		window := make([]dayRow, hi-kd.min+1)
+		existed := make([]bool, len(window))
 		carry := prev[latestReq{k, kd.min - 1}].Installs
 		j := 0
 		for i := range window {
 			day := kd.min + Day(i)
 			if j < len(ex) && ex[j].Day == day {
-				window[i] = ex[j]
+				window[i], existed[i] = ex[j], true
 				j++
 			} else {
 				window[i] = dayRow{Day: day, Installs: carry}
 			}
 			carry = window[i].Installs
 		}
+		// Only rows that change are written. A missing row that no delta
+		// touches stays missing: it would read the same as the latest
+		// earlier row (same installs, no activity).
 		var add int64
 		for i := range window {
 			day := window[i].Day
 			add += kd.installsFrom[day]
+			n, a := kd.newAt[day], kd.active[day]
+			touched := n != 0 || a != 0 || kd.installsFrom[day] != 0
+			if !touched && !(existed[i] && add != 0) {
+				continue
+			}
 			window[i].Installs += add
-			window[i].NewInstalls += kd.newAt[day]
-			window[i].Active += kd.active[day]
-			out = append(out, k.province, k.district, int64(day), window[i].NewInstalls, window[i].Installs, window[i].Active)
-			n++
-			if n == 300 {
-				if err := flush(); err != nil {
-					return err
-				}
+			window[i].NewInstalls += n
+			window[i].Active += a
+			if err := w.add(ctx, k, window[i]); err != nil {
+				return err
 			}
 		}
 	}
-	return flush()
+	return w.flush(ctx)
+}
+
+// rowWriter upserts installs_daily rows: in statements of 300 rows on
+// SQLite, in one statement of array parameters on PostgreSQL.
+type rowWriter struct {
+	tx    *store.Tx
+	args  []any
+	n     int
+	provs []string
+	dists []string
+	days  []int64
+	vals  [3][]int64
+}
+
+func newRowWriter(tx *store.Tx) *rowWriter { return &rowWriter{tx: tx} }
+
+func (w *rowWriter) add(ctx context.Context, k aggKey, r dayRow) error {
+	if w.tx.Dialect() == store.Postgres {
+		w.provs = append(w.provs, k.province)
+		w.dists = append(w.dists, k.district)
+		w.days = append(w.days, int64(r.Day))
+		w.vals[0] = append(w.vals[0], r.NewInstalls)
+		w.vals[1] = append(w.vals[1], r.Installs)
+		w.vals[2] = append(w.vals[2], r.Active)
+		return nil
+	}
+	w.args = append(w.args, k.province, k.district, int64(r.Day), r.NewInstalls, r.Installs, r.Active)
+	w.n++
+	if w.n == 300 {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+const upsertDaily = ` ON CONFLICT (province, district, day) DO UPDATE SET
+	new_installs = excluded.new_installs, installs = excluded.installs, active = excluded.active`
+
+func (w *rowWriter) flush(ctx context.Context) error {
+	var err error
+	switch {
+	case w.tx.Dialect() == store.Postgres && len(w.provs) > 0:
+		_, err = w.tx.Exec(ctx, `INSERT INTO installs_daily (province, district, day, new_installs, installs, active)
+			SELECT * FROM unnest(?::text[], ?::text[], ?::integer[], ?::bigint[], ?::bigint[], ?::bigint[])`+upsertDaily,
+			w.provs, w.dists, w.days, w.vals[0], w.vals[1], w.vals[2])
+		w.provs, w.dists, w.days = w.provs[:0], w.dists[:0], w.days[:0]
+		for i := range w.vals {
+			w.vals[i] = w.vals[i][:0]
+		}
+	case w.n > 0:
+		_, err = w.tx.Exec(ctx, `INSERT INTO installs_daily (province, district, day, new_installs, installs, active) VALUES `+
+			placeholders(w.n, 6)+upsertDaily, w.args...)
+		w.args, w.n = w.args[:0], 0
+	}
+	if err != nil {
+		return fmt.Errorf("installs: write counters: %w", err)
+	}
+	return nil
 }
 
 // latestReq asks for a place's latest row on or before a day.

@@ -40,7 +40,7 @@ func BenchmarkCheckinHTTP(b *testing.B) {
 			client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 			var seq atomic.Int64
 			seq.Store(int64(b.N) * 7) // distinct tokens per run
-			b.SetParallelism(64)      // 64 × GOMAXPROCS concurrent clients
+			b.SetParallelism(512)     // 512 × GOMAXPROCS concurrent clients
 			b.ResetTimer()
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
@@ -63,6 +63,7 @@ func BenchmarkCheckinHTTP(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "checkins/s")
+			b.ReportMetric(float64(b.N)/float64(e.s.batches.Load()), "checkins/batch")
 		})
 	}
 }
@@ -175,3 +176,49 @@ func BenchmarkReports40M(b *testing.B) {
 }
 
 var _ = fmt.Sprint
+
+// BenchmarkWriteBatch times the check-in writer alone (no HTTP): batches
+// of 2,000 check-ins spread over all districts, either all new devices or
+// all devices that checked in the day before.
+//
+//	go test ./installs -run '^$' -bench WriteBatch -benchtime 10x
+func BenchmarkWriteBatch(b *testing.B) {
+	for _, eng := range engines() {
+		for _, returning := range []bool{false, true} {
+			name := eng.name + "/new"
+			if returning {
+				name = eng.name + "/returning"
+			}
+			b.Run(name, func(b *testing.B) {
+				e := newEnv(b, eng.open(b), nil)
+				ctx := context.Background()
+				dists := e.s.admin.Districts
+				const size = 2000
+				batch := func(i int, day Day) []event {
+					evs := make([]event, size)
+					for j := range evs {
+						d := dists[(i*size+j)%len(dists)]
+						evs[j] = event{hash: e.s.tokenHash([]byte(fmt.Sprint(i, "/", j))), province: d.ProvinceCode, district: d.Code, day: day}
+					}
+					return evs
+				}
+				D := DayOf(testDay0)
+				if returning {
+					for i := 0; i < b.N; i++ {
+						if err := e.s.writeBatch(ctx, batch(i, D-1)); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				b.ResetTimer()
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					if err := e.s.writeBatch(ctx, batch(i, D)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N*size)/time.Since(start).Seconds(), "checkins/s")
+			})
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -27,6 +28,7 @@ type Server struct {
 
 	queue   chan *pending
 	metrics metrics
+	batches atomic.Int64 // committed check-in batches, for benchmarks
 }
 
 // New checks cfg and deps and returns a Server. Check-ins are only written

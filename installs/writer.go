@@ -73,6 +73,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		if err == nil {
 			s.metrics.batches.Inc()
+			s.batches.Add(1)
 			s.metrics.batchSize.Observe(float64(len(batch)))
 		}
 		for _, p := range batch {
@@ -146,11 +147,24 @@ func loadTokens(ctx context.Context, tx *store.Tx, evs []event) (map[string]*tok
 			keys = append(keys, ev.hash)
 		}
 	}
-	for i := 0; i < len(keys); i += tokenChunk {
-		chunk := keys[i:min(i+tokenChunk, len(keys))]
+	chunkSize := tokenChunk
+	if tx.Dialect() == store.Postgres {
+		chunkSize = len(keys) // one array parameter, however many
+	}
+	for i := 0; i < len(keys); i += chunkSize {
+		chunk := keys[i:min(i+chunkSize, len(keys))]
 		q := `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash IN (` +
 			placeholders(len(chunk), 1) + `)`
-		rows, err := tx.Query(ctx, q, chunk...)
+		args := chunk
+		if tx.Dialect() == store.Postgres {
+			hashes := make([][]byte, len(chunk))
+			for j, k := range chunk {
+				hashes[j] = k.([]byte)
+			}
+			q = `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash = ANY(?::bytea[])`
+			args = []any{hashes}
+		}
+		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("installs: load tokens: %w", err)
 		}
@@ -173,6 +187,9 @@ func loadTokens(ctx context.Context, tx *store.Tx, evs []event) (map[string]*tok
 }
 
 func saveTokens(ctx context.Context, tx *store.Tx, states map[string]*tokenState) error {
+	if tx.Dialect() == store.Postgres {
+		return saveTokensPG(ctx, tx, states)
+	}
 	args := make([]any, 0, tokenChunk*4)
 	n := 0
 	flush := func() error {
@@ -219,4 +236,31 @@ func placeholders(n, cols int) string {
 		b.WriteString(group)
 	}
 	return b.String()
+}
+
+// saveTokensPG writes all changed tokens with one statement of four array
+// parameters: PostgreSQL parses and plans it once, whatever the batch size.
+func saveTokensPG(ctx context.Context, tx *store.Tx, states map[string]*tokenState) error {
+	var hashes [][]byte
+	var provs, dists []string
+	var days []int64
+	for h, st := range states {
+		if st.dirty {
+			hashes = append(hashes, []byte(h))
+			provs = append(provs, st.province)
+			dists = append(dists, st.district)
+			days = append(days, int64(st.last))
+		}
+	}
+	if len(hashes) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO installs_tokens (token_hash, province, district, last_day)
+		SELECT * FROM unnest(?::bytea[], ?::text[], ?::text[], ?::integer[])
+		ON CONFLICT (token_hash) DO UPDATE SET province = excluded.province,
+		district = excluded.district, last_day = excluded.last_day`, hashes, provs, dists, days)
+	if err != nil {
+		return fmt.Errorf("installs: save tokens: %w", err)
+	}
+	return nil
 }
