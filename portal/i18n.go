@@ -230,7 +230,7 @@ var messages = map[string]msg{
 	"err.issue":              {"Không cấp được mã:", "Could not issue a code:"},
 	"err.code_settled":       {"Mã đã được dùng hoặc đã hết hạn.", "The code was already claimed or has expired."},
 	"err.deploy":             {"Không lưu được:", "Not saved:"}, "err.number": {"Số không hợp lệ.", "Invalid number."},
-	"err.username":    {"Tên đăng nhập: 3–32 ký tự a-z, 0-9, . _ -", "Username: 3–32 characters a-z, 0-9, . _ -"},
+	"err.username":    {"Tên đăng nhập: 2–32 ký tự a-z, 0-9, . _ -", "Username: 2–32 characters a-z, 0-9, . _ -"},
 	"err.user_exists": {"Tên đăng nhập đã có.", "This username exists."},
 	"err.role":        {"Vai trò không hợp lệ.", "Invalid role."},
 	"err.role_realm":  {"Vai trò này không dùng được với phạm vi đã chọn.", "This role does not go with the chosen realm."},

@@ -44,7 +44,7 @@ type NewUser struct {
 // ErrUserExists is returned by CreateUser for a taken username.
 var ErrUserExists = errors.New("username already exists")
 
-var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
 
 // checkUserFields returns the message key of the first problem with a
 // role/realm/district combination, or "".
