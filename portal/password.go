@@ -53,29 +53,36 @@ var errBadHash = errors.New("unparsable password hash")
 // checkPassword reports whether pw matches the PHC string, comparing in
 // constant time.
 func checkPassword(pw, phc string) (bool, error) {
-	parts := strings.Split(phc, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, errBadHash
-	}
-	var v int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
-		return false, errBadHash
-	}
-	var p Argon2Params
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil || p.validate() != nil {
-		return false, errBadHash
-	}
-	enc := base64.RawStdEncoding
-	salt, err := enc.DecodeString(parts[4])
-	if err != nil || len(salt) < 8 {
-		return false, errBadHash
-	}
-	want, err := enc.DecodeString(parts[5])
-	if err != nil || len(want) < 16 {
-		return false, errBadHash
+	p, salt, want, err := parsePHC(phc)
+	if err != nil {
+		return false, err
 	}
 	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// parsePHC splits $argon2id$v=19$m=…,t=…,p=…$salt$hash, refusing other
+// algorithms and out-of-range parameters.
+func parsePHC(phc string) (Argon2Params, []byte, []byte, error) {
+	var p Argon2Params
+	parts := strings.Split(phc, "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+		return p, nil, nil, errBadHash
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil || p.validate() != nil ||
+		parts[3] != fmt.Sprintf("m=%d,t=%d,p=%d", p.Memory, p.Time, p.Threads) {
+		return p, nil, nil, errBadHash
+	}
+	enc := base64.RawStdEncoding
+	salt, err := enc.DecodeString(parts[4])
+	if err != nil || len(salt) < 8 || len(salt) > 64 {
+		return p, nil, nil, errBadHash
+	}
+	hash, err := enc.DecodeString(parts[5])
+	if err != nil || len(hash) < 16 || len(hash) > 64 {
+		return p, nil, nil, errBadHash
+	}
+	return p, salt, hash, nil
 }
 
 // dummyHash is checked against when a username is unknown, so that a login
