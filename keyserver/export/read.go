@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/jackc/pgx/v5/stdlib"
 
@@ -142,7 +144,13 @@ func readPgx(ctx context.Context, c *stdlib.Conn, r *keyReader, query string, ar
 func readDriver(ctx context.Context, c driver.QueryerContext, r *keyReader, query string, args []any) error {
 	named := make([]driver.NamedValue, len(args))
 	for i, a := range args {
-		named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+		// database/sql would convert arguments; calling the driver
+		// directly, do the same.
+		v, err := driver.DefaultParameterConverter.ConvertValue(a)
+		if err != nil {
+			return fmt.Errorf("read keys: argument %d: %w", i+1, err)
+		}
+		named[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
 	}
 	rows, err := c.QueryContext(ctx, query, named)
 	if err != nil {
@@ -195,7 +203,11 @@ func (w *Worker) readBatch(ctx context.Context, start, end int64) (*batchKeys, e
 	var b batchKeys
 	var skipped, n int
 	var err error
-	b.keys, skipped, err = readKeys(ctx, w.db, nil, selectKeys, start, end)
+	if w.db.Dialect() == store.SQLite {
+		b.keys, skipped, err = readKeysSQLite(ctx, w.db, start, end)
+	} else {
+		b.keys, skipped, err = readKeys(ctx, w.db, nil, selectKeys, start, end)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export: read keys: %w", err)
 	}
@@ -208,4 +220,61 @@ func (w *Worker) readBatch(ctx context.Context, start, end int64) (*batchKeys, e
 		w.log.Warn("export: skipped stored keys of wrong length", "count", skipped)
 	}
 	return &b, nil
+}
+
+// parallelReadMin is the batch size from which SQLite reads a batch in
+// rowid ranges on several connections (a variable so tests can lower it).
+var parallelReadMin = 50_000
+
+// selectKeysByRowid reads one rowid range of a batch straight from the
+// table b-tree: NOT INDEXED keeps SQLite from walking the created_at index
+// and seeking the table once per row, while the rowid range still bounds
+// the scan.
+var selectKeysByRowid = packedQuery("exposures NOT INDEXED", "transmission_risk", "report_type", "days_since_onset",
+	`rowid >= ? AND rowid <= ? AND created_at >= ? AND created_at < ?`)
+
+// readKeysSQLite reads a batch's keys on SQLite. The key server inserts
+// in arrival order, so a batch's rows are mostly one dense run of rowids:
+// when they are (at most half the rowids in their span belong to other
+// batches), the span is cut into one range per CPU and the ranges are read
+// on separate connections at once. Sparse or small batches take the index.
+func readKeysSQLite(ctx context.Context, db *store.DB, start, end int64) ([]exportfile.Key, int, error) {
+	var count, lo, hi int64
+	if err := db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MIN(rowid), 0), COALESCE(MAX(rowid), -1)
+		FROM exposures WHERE created_at >= ? AND created_at < ?`, start, end).Scan(&count, &lo, &hi); err != nil {
+		return nil, 0, err
+	}
+	parts := int64(min(runtime.GOMAXPROCS(0), 4))
+	if count < int64(parallelReadMin) || hi-lo+1 > 2*count || parts < 2 {
+		return readKeys(ctx, db, nil, selectKeys, start, end)
+	}
+	type result struct {
+		keys    []exportfile.Key
+		skipped int
+		err     error
+	}
+	results := make([]result, parts)
+	step := (hi - lo + parts) / parts
+	var wg sync.WaitGroup
+	for i := range parts {
+		from, to := lo+i*step, min(lo+(i+1)*step-1, hi)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := &results[i]
+			r.keys, r.skipped, r.err = readKeys(ctx, db, make([]exportfile.Key, 0, count/parts+1024),
+				selectKeysByRowid, from, to, start, end)
+		}()
+	}
+	wg.Wait()
+	keys := make([]exportfile.Key, 0, count)
+	skipped := 0
+	for _, r := range results {
+		if r.err != nil {
+			return nil, 0, r.err
+		}
+		keys = append(keys, r.keys...)
+		skipped += r.skipped
+	}
+	return keys, skipped, nil
 }
