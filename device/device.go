@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -168,7 +169,7 @@ func Create(dir string, cfg *Config, opts *Options) (*Device, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create device: %w", err)
 	}
-	if _, err := os.Stat(dir + string(os.PathSeparator) + stateFile); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, stateFile)); err == nil {
 		return nil, fmt.Errorf("create device: %s already holds a device", dir)
 	}
 	d, err := newDevice(dir, opts, true)
@@ -189,6 +190,9 @@ func Create(dir string, cfg *Config, opts *Options) (*Device, error) {
 
 // Open opens an existing device directory.
 func Open(dir string, opts *Options) (*Device, error) {
+	if _, err := os.Stat(filepath.Join(dir, stateFile)); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s is not a device directory: run init first", dir)
+	}
 	d, err := newDevice(dir, opts, false)
 	if err != nil {
 		return nil, err
@@ -232,7 +236,7 @@ func newDevice(dir string, opts *Options, create bool) (*Device, error) {
 		return nil, err
 	}
 	d.seal = s
-	d.log = &sightingLog{dir: dir + string(os.PathSeparator) + sightingsDir, seal: s}
+	d.log = &sightingLog{dir: filepath.Join(dir, sightingsDir), seal: s}
 	return d, nil
 }
 

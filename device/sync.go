@@ -169,10 +169,30 @@ func (d *Device) match(ctx context.Context, keys, revised []exportfile.Key, res 
 
 	var found []exposure
 	if len(keys) > 0 && len(logs) > 0 {
-		ss := make([]gaen.Sighting, len(logs))
-		for i := range logs {
-			ss[i] = gaen.Sighting{RPI: logs[i].RPI, AEM: logs[i].AEM, Interval: uint32(logs[i].Time / gaen.IntervalSeconds)}
+		// The matcher needs each (RPI, interval) once; a phone nearby is
+		// heard by several scans per interval, so index the distinct pairs
+		// and chain the sightings that share one (next links them).
+		type pair struct {
+			rpi gaen.RPI
+			in  uint32
 		}
+		first := make(map[pair]int32, len(logs)/2)
+		next := make([]int32, len(logs))
+		last := make([]int32, 0, len(logs)/2)
+		ss := make([]gaen.Sighting, 0, len(logs)/2)
+		for i := range logs {
+			next[i] = -1
+			k := pair{logs[i].RPI, uint32(logs[i].Time / gaen.IntervalSeconds)}
+			if j, ok := first[k]; ok {
+				next[last[j]] = int32(i)
+				last[j] = int32(i)
+				continue
+			}
+			first[k] = int32(len(ss))
+			last = append(last, int32(i))
+			ss = append(ss, gaen.Sighting{RPI: k.rpi, AEM: logs[i].AEM, Interval: k.in, Ref: int64(i)})
+		}
+		first, last = nil, nil
 		m := gaen.NewMatcher(ss)
 		ss = nil
 		dks := make([]gaen.DiagnosisKey, 0, len(keys))
@@ -192,6 +212,16 @@ func (d *Device) match(ctx context.Context, keys, revised []exportfile.Key, res 
 			return fmt.Errorf("sync: match: %w", err)
 		}
 		for _, km := range kms {
+			// Expand each matched pair to all its sightings.
+			var all []gaen.Match
+			for _, mt := range km.Matches {
+				for i := int32(mt.Sighting.Ref); i >= 0; i = next[i] {
+					m2 := mt
+					m2.SightingIndex = int(i)
+					all = append(all, m2)
+				}
+			}
+			km.Matches = all
 			found = append(found, buildExposure(km, logs, rssiOffset, risk))
 		}
 	}

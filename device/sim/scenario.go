@@ -235,8 +235,12 @@ func (s *Sim) exportAndSync(ctx context.Context, what string) error {
 					firstErr = fmt.Errorf("sync %s: %w", s.town.people[id].Name, err)
 				}
 				if r != nil {
-					f1 += r.NewF1
-					f2 += r.NewF2
+					if r.NewF1 > 0 {
+						f1++
+					}
+					if r.NewF2 > 0 {
+						f2++
+					}
 					rejected += r.Rejected
 				}
 				s.syncs++
@@ -254,7 +258,7 @@ func (s *Sim) exportAndSync(ctx context.Context, what string) error {
 	if firstErr != nil {
 		return firstErr
 	}
-	s.say(s.cfg.Clock.Now(), "Sync done: %d new F1 and %d new F2 warning(s), %d file(s) rejected.", f1, f2, rejected)
+	s.say(s.cfg.Clock.Now(), "Sync done: %d phone(s) raised a new F1 warning, %d a new F2 warning; %d file(s) rejected.", f1, f2, rejected)
 	return nil
 }
 
