@@ -249,3 +249,42 @@ func TestServeHeaders(t *testing.T) {
 		}
 	})
 }
+
+// FuzzValidName: every name ValidName accepts stays inside the store's
+// folder and round-trips; every other name is refused before touching disk.
+func FuzzValidName(f *testing.F) {
+	for _, s := range []string{"index.txt", "1-2-00001.zip", "../x", ".tmp-x", "a/b", "", "x\x00y"} {
+		f.Add(s)
+	}
+	dir := f.TempDir()
+	s, err := NewFS(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		ctx := context.Background()
+		err := s.Put(ctx, name, []byte(name))
+		if ValidName(name) != nil {
+			if err == nil {
+				t.Fatalf("invalid name %q stored", name)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("Put(%q): %v", name, err)
+		}
+		if strings.ContainsAny(name, `/\`) || name[0] == '.' {
+			t.Fatalf("accepted %q", name)
+		}
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Fatalf("%q not stored inside the folder: %v", name, err)
+		}
+		got, err := s.Get(ctx, name)
+		if err != nil || string(got) != name {
+			t.Fatalf("Get(%q) = %q, %v", name, got, err)
+		}
+		if err := s.Delete(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
