@@ -37,6 +37,7 @@ type env struct {
 	verif  *verification.Server
 	inst   *installs.Server
 	ts     *httptest.Server
+	mux    *http.ServeMux
 	logs   *syncBuffer
 	users  map[string]portal.User
 }
@@ -94,6 +95,7 @@ func newEnv(t testing.TB, db *store.DB, mod ...func(*portal.Config)) *env {
 	mux := http.NewServeMux()
 	e.portal.Register(mux)
 	e.verif.Register(mux)
+	e.mux = mux
 	e.ts = httptest.NewServer(mux)
 	t.Cleanup(e.ts.Close)
 	return e
