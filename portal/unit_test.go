@@ -177,3 +177,12 @@ func TestDays(t *testing.T) {
 		t.Fatalf("parseDay: %d %v", p, err)
 	}
 }
+
+// BenchmarkCheckPassword is the cost of one login's argon2id check with
+// the default parameters.
+func BenchmarkCheckPassword(b *testing.B) {
+	h, _ := hashPassword("correct horse battery", DefaultArgon2)
+	for b.Loop() {
+		checkPassword("correct horse battery", h)
+	}
+}
