@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
@@ -257,5 +256,3 @@ func (s *Server) listCases(ctx context.Context, f caseFilter) ([]Case, error) {
 	}
 	return out, rows.Err()
 }
-
-var _ = sql.ErrNoRows

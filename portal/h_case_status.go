@@ -20,7 +20,6 @@ func (s *Server) handleCaseStatus(w http.ResponseWriter, r *http.Request, rc *re
 	}
 	err := s.changeStatus(r.Context(), rc.User, c, to, testDate)
 	if errors.Is(err, errBadTransition) {
-		w.Header().Set("Location", s.cfg.Prefix+"/cases/"+itoa(c.ID)+"?err=err.transition")
 		s.errorPage(w, r, rc, http.StatusConflict, "err.transition")
 		return
 	}
