@@ -45,14 +45,24 @@ func (s *Server) reportScope(rc *reqCtx, p string) (string, bool) {
 	return p, ok
 }
 
-// handleReport shows the daily counts of a province (by day and district)
-// or of the nation (by day and province).
-func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+// reportRequest reads a report's scope and days, answering 400 (and
+// returning false) when they are invalid or outside the user's realm.
+func (s *Server) reportRequest(w http.ResponseWriter, r *http.Request, rc *reqCtx) (string, int64, int64, bool) {
 	q := r.URL.Query()
 	scope, ok := s.reportScope(rc, q.Get("province"))
 	from, to, ok2 := s.reportRange(q)
 	if !ok || !ok2 {
 		s.badRequest(w, r, rc)
+		return "", 0, 0, false
+	}
+	return scope, from, to, true
+}
+
+// handleReport shows the daily counts of a province (by day and district)
+// or of the nation (by day and province).
+func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	scope, from, to, ok := s.reportRequest(w, r, rc)
+	if !ok {
 		return
 	}
 	rep, err := s.report(r.Context(), scope, from, to)
@@ -74,11 +84,8 @@ const ReportCSVHeader = "date,province_code,province,district_code,district,new_
 // Keys published are per realm, not per district, so they are on the page
 // only.
 func (s *Server) handleReportCSV(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	q := r.URL.Query()
-	scope, ok := s.reportScope(rc, q.Get("province"))
-	from, to, ok2 := s.reportRange(q)
-	if !ok || !ok2 {
-		s.badRequest(w, r, rc)
+	scope, from, to, ok := s.reportRequest(w, r, rc)
+	if !ok {
 		return
 	}
 	rows, err := s.dailyRows(r.Context(), scope, from, to)
