@@ -23,13 +23,17 @@ type DutiesResult struct {
 }
 
 // RunDuties does the device's periodic chores; the app calls it from its
-// background job (the CLI from sync). It checks in once per UTC day (POST
+// background job (the CLI from sync). It advances the key schedule (Tick),
+// checks in once per UTC day (POST
 // /v1/installs/checkin with the random install token, province, district,
 // platform and app version, when a province is configured), sends a chaff
 // round when one is due, and purges data older than 14 days.
 func (d *Device) RunDuties(ctx context.Context) (*DutiesResult, error) {
 	res := &DutiesResult{}
 	var errs []string
+	if err := d.Tick(); err != nil {
+		return res, err
+	}
 	if ok, err := d.CheckIn(ctx, false); err != nil {
 		errs = append(errs, err.Error())
 	} else {

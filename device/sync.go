@@ -171,26 +171,29 @@ func (d *Device) match(ctx context.Context, keys, revised []exportfile.Key, res 
 	if len(keys) > 0 && len(logs) > 0 {
 		// The matcher needs each (RPI, interval) once; a phone nearby is
 		// heard by several scans per interval, so index the distinct pairs
-		// and chain the sightings that share one (next links them).
-		type pair struct {
-			rpi gaen.RPI
-			in  uint32
-		}
-		first := make(map[pair]int32, len(logs)/2)
+		// and chain the sightings that share one (next links them). The
+		// log is in time order, so pairs repeat only within one interval
+		// and the map holds one interval's identifiers at a time.
+		first := map[gaen.RPI]int32{}
+		cur := uint32(0)
 		next := make([]int32, len(logs))
-		last := make([]int32, 0, len(logs)/2)
+		var last []int32
 		ss := make([]gaen.Sighting, 0, len(logs)/2)
 		for i := range logs {
 			next[i] = -1
-			k := pair{logs[i].RPI, uint32(logs[i].Time / gaen.IntervalSeconds)}
-			if j, ok := first[k]; ok {
+			in := uint32(logs[i].Time / gaen.IntervalSeconds)
+			if in != cur {
+				clear(first)
+				cur = in
+			}
+			if j, ok := first[logs[i].RPI]; ok {
 				next[last[j]] = int32(i)
 				last[j] = int32(i)
 				continue
 			}
-			first[k] = int32(len(ss))
+			first[logs[i].RPI] = int32(len(ss))
 			last = append(last, int32(i))
-			ss = append(ss, gaen.Sighting{RPI: k.rpi, AEM: logs[i].AEM, Interval: k.in, Ref: int64(i)})
+			ss = append(ss, gaen.Sighting{RPI: logs[i].RPI, AEM: logs[i].AEM, Interval: in, Ref: int64(i)})
 		}
 		first, last = nil, nil
 		m := gaen.NewMatcher(ss)

@@ -104,13 +104,19 @@ func (s *Sim) Run(ctx context.Context) (*Result, error) {
 	sort.Ints(f1s)
 	s.say(s.cfg.Clock.Now(), "%d phones show an F1 warning.", len(f1s))
 
-	// One F1 — preferably one with a workplace, whose contacts are not all
-	// family — is authorised by a health worker to warn their own contacts.
+	// One F1 is authorised by a health worker to warn their own contacts:
+	// preferably someone of the case's household who works elsewhere (their
+	// colleagues become F2s), else any F1 with a workplace.
 	f1 := -1
 	for _, id := range f1s {
-		if ppl[id].Work >= 0 && ppl[id].Household != caseP.Household {
+		if p := ppl[id]; p.Household == caseP.Household && p.Work >= 0 && p.Work != caseP.Work {
 			f1 = id
 			break
+		}
+	}
+	for _, id := range f1s {
+		if f1 < 0 && ppl[id].Work >= 0 {
+			f1 = id
 		}
 	}
 	if f1 < 0 && len(f1s) > 0 {
