@@ -128,17 +128,19 @@ func (g *RPIGenerator) RPI(interval uint32) RPI {
 
 // RPIs fills dst with the RPIs of the consecutive intervals first, first+1, … and returns dst.
 func (g *RPIGenerator) RPIs(first uint32, dst []RPI) []RPI {
-	if len(dst) == 0 {
-		return dst
-	}
-	buf := make([]byte, KeyLength*len(dst))
-	for i := range dst {
-		p := paddedData(first + uint32(i))
-		copy(buf[KeyLength*i:], p[:])
-	}
-	g.aes.encrypt(buf, buf, len(dst))
-	for i := range dst {
-		dst[i] = RPI(buf[KeyLength*i:])
+	const chunk = 16 // blocks per call: a stack buffer, and enough to keep the AES pipeline full
+	var buf [chunk * KeyLength]byte
+	for done := 0; done < len(dst); done += chunk {
+		n := min(chunk, len(dst)-done)
+		for i := range n {
+			p := buf[i*KeyLength : (i+1)*KeyLength]
+			binary.LittleEndian.PutUint64(p[:8], rpiPrefixWord)
+			binary.LittleEndian.PutUint64(p[8:], uint64(first+uint32(done+i))<<32)
+		}
+		g.aes.encrypt(buf[:], buf[:], n)
+		for i := range n {
+			dst[done+i] = RPI(buf[i*KeyLength : (i+1)*KeyLength])
+		}
 	}
 	return dst
 }
