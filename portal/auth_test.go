@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -261,8 +262,11 @@ func TestCreateUserBootstrap(t *testing.T) {
 	if err != nil || u.Username != "root" {
 		t.Fatalf("bootstrap: %v %+v", err, u)
 	}
-	if _, err := e.portal.CreateUser(ctx, portal.NewUser{Username: "root", Password: testPassword, Role: NA, Realm: "VN"}); err == nil {
-		t.Fatal("duplicate username accepted")
+	if _, err := e.portal.CreateUser(ctx, portal.NewUser{Username: "root", Password: testPassword, Role: NA, Realm: "VN"}); !errors.Is(err, portal.ErrUserExists) {
+		t.Fatalf("duplicate username: %v", err)
+	}
+	if _, err := e.portal.CreateUser(ctx, portal.NewUser{Username: "x y", Password: testPassword, Role: NA, Realm: "VN"}); err == nil || !strings.Contains(err.Error(), "Username") {
+		t.Errorf("bad username error %q should say what is wrong", err)
 	}
 	var hash string
 	e.db.QueryRow(ctx, `SELECT password_hash FROM portal_users WHERE username = 'root'`).Scan(&hash)

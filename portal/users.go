@@ -78,7 +78,8 @@ func (s *Server) checkUserFields(role, realm, district string) string {
 // CreateUser creates a staff account; it is the bootstrap path for the first
 // national administrator (`bluezone admin create-user`) and what the users
 // page calls. The password must meet Config.MinPasswordLen. The creation is
-// audited as done by "system".
+// audited as done by "system". A taken username is an error wrapping
+// ErrUserExists; other refusals say in English what is wrong.
 func (s *Server) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	return s.createUser(ctx, nu, actor{Username: "system", Realm: NationalRealm})
 }
@@ -86,13 +87,13 @@ func (s *Server) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 func (s *Server) createUser(ctx context.Context, nu NewUser, by actor) (User, error) {
 	nu.Username = strings.ToLower(strings.TrimSpace(nu.Username))
 	if !usernameRE.MatchString(nu.Username) {
-		return User{}, userError{"err.username"}
+		return User{}, userError{Key: "err.username"}
 	}
 	if k := s.checkUserFields(nu.Role, nu.Realm, nu.District); k != "" {
-		return User{}, userError{k}
+		return User{}, userError{Key: k}
 	}
 	if k := passwordProblem(nu.Password, s.cfg.MinPasswordLen, nu.Username); k != "" {
-		return User{}, userError{k}
+		return User{}, userError{Key: k}
 	}
 	hash, err := hashPassword(nu.Password, s.cfg.Argon2)
 	if err != nil {
@@ -113,7 +114,7 @@ func (s *Server) createUser(ctx context.Context, nu NewUser, by actor) (User, er
 	})
 	if err != nil {
 		if errors.Is(err, ErrUserExists) {
-			return User{}, userError{"err.user_exists"}
+			return User{}, userError{Key: "err.user_exists", err: ErrUserExists}
 		}
 		return User{}, fmt.Errorf("create user: %w", err)
 	}
@@ -121,9 +122,17 @@ func (s *Server) createUser(ctx context.Context, nu NewUser, by actor) (User, er
 }
 
 // userError is a validation failure whose Key is a message shown to staff.
-type userError struct{ Key string }
+// Its Error is the English message, for the CLI.
+type userError struct {
+	Key string
+	err error // wrapped sentinel, if any
+}
 
-func (e userError) Error() string { return "portal: " + e.Key }
+func (e userError) Error() string {
+	return "portal: " + strings.ReplaceAll(Locale{Lang: langEN}.T(e.Key), "%d", "the minimum number of")
+}
+
+func (e userError) Unwrap() error { return e.err }
 
 const userCols = `id, username, realm, district, role, must_change, totp_sealed <> '', disabled, locked_until, created_at`
 
