@@ -14,10 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluezone-vn/bluezone/app/adapters"
 	"github.com/bluezone-vn/bluezone/exportfile"
 	"github.com/bluezone-vn/bluezone/gaen"
 	"github.com/bluezone-vn/bluezone/internal/clock"
 	"github.com/bluezone-vn/bluezone/keyserver"
+	"github.com/bluezone-vn/bluezone/portal"
 	"github.com/bluezone-vn/bluezone/store/storetest"
 )
 
@@ -141,6 +143,16 @@ func testFullFlow(t *testing.T, dsn string) {
 		HMACKey: base64.StdEncoding.EncodeToString(hmacKey), Padding: base64.StdEncoding.EncodeToString(make([]byte, 1000)),
 	}, &pub); st != 200 || pub.InsertedExposures != 3 || pub.RevisionToken == "" {
 		t.Fatalf("publish: %d %+v", st, pub)
+	}
+
+	// The portal's province report counts the keys under the case's realm.
+	day := now.In(portal.Zone).Format("2006-01-02")
+	counts, err := (&adapters.KeyCounts{DB: e.app.DB(), RealmOf: e.app.realmOfIssuer}).KeysPublished(context.Background(), day, day)
+	if err != nil || len(counts) != 1 || counts[0].Realm != "67" || counts[0].Keys != 3 {
+		t.Fatalf("keys published per realm: %+v, %v", counts, err)
+	}
+	if _, err := (&adapters.KeyCounts{DB: e.app.DB()}).KeysPublished(context.Background(), "13/08/2020", day); err == nil {
+		t.Error("a malformed date was accepted")
 	}
 
 	// Two hours later the batch is closed and exported.

@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bluezone-vn/bluezone/app/adapters"
 	"github.com/bluezone-vn/bluezone/blob"
 	"github.com/bluezone-vn/bluezone/dashboard"
 	"github.com/bluezone-vn/bluezone/installs"
 	"github.com/bluezone-vn/bluezone/keyserver"
 	"github.com/bluezone-vn/bluezone/keyserver/export"
+	"github.com/bluezone-vn/bluezone/portal"
 	"github.com/bluezone-vn/bluezone/verification"
 	"github.com/bluezone-vn/bluezone/vnadmin"
 )
@@ -25,6 +27,7 @@ type parts struct {
 	Export       *export.Worker
 	Installs     *installs.Server
 	Dashboard    *dashboard.Server
+	Portal       *portal.Server
 	exportBlobs  blob.Store
 }
 
@@ -221,7 +224,46 @@ func (a *App) buildStatistics(ctx context.Context) error {
 	}
 	a.Dashboard = dash
 	dash.Register(a.mux)
+	return a.buildPortal(ctx)
+}
+
+func (a *App) buildPortal(ctx context.Context) error {
+	if err := portal.Migrate(ctx, a.db); err != nil {
+		return err
+	}
+	pcfg := portal.DefaultConfig()
+	if strings.HasPrefix(a.cfg.PublicURL, "https://") {
+		pcfg.PublicURL = a.cfg.PublicURL
+	} else {
+		// Plain HTTP (a developer's machine): session cookies cannot be Secure.
+		pcfg.InsecureCookies = true
+	}
+	keys := &adapters.KeyCounts{DB: a.db, RealmOf: a.realmOfIssuer}
+	p, err := portal.New(pcfg, portal.Deps{
+		DB: a.db, Clock: a.clock, Logger: a.log, Secret: a.secret,
+		Codes: adapters.PortalCodes(a.Verification, a.clock), Deployment: adapters.PortalDeployment(a.Installs), Keys: keys,
+	})
+	if err != nil {
+		return fmt.Errorf("portal: %w", err)
+	}
+	a.Portal = p
+	p.Register(a.mux)
+	a.loops = append(a.loops, p.Run)
 	return nil
+}
+
+// realmOfIssuer maps a certificate issuer to its realm code.
+func (a *App) realmOfIssuer(ctx context.Context, issuer string) (string, bool) {
+	realms, err := a.Verification.ListRealms(ctx)
+	if err != nil {
+		return "", false
+	}
+	for _, r := range realms {
+		if r.Issuer == issuer {
+			return r.Code, true
+		}
+	}
+	return "", false
 }
 
 func (a *App) closeParts() error { return nil }
@@ -230,6 +272,9 @@ func (a *App) partLinks(base string) []string {
 	var links []string
 	if a.Dashboard != nil {
 		links = append(links, "dashboard: "+base+"/", "transparency: "+base+"/minh-bach")
+	}
+	if a.Portal != nil {
+		links = append(links, "portal:   "+base+"/portal/ (create the first user: bluezone admin create-user)")
 	}
 	if a.cfg.runs(PartVerification) {
 		links = append(links, "verification API: "+base+"/api/issue, /api/verify, /api/certificate")

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluezone-vn/bluezone/app/adapters"
 	"github.com/bluezone-vn/bluezone/installs"
 	"github.com/bluezone-vn/bluezone/internal/clock"
 	"github.com/bluezone-vn/bluezone/portal"
@@ -88,7 +89,7 @@ func newEnv(t testing.TB, db *store.DB, mod ...func(*portal.Config)) *env {
 		m(&cfg)
 	}
 	e.portal, err = portal.New(cfg, portal.Deps{DB: db, Clock: e.clock, Logger: log, Secret: secret,
-		Codes: verifCodes{v: e.verif, clock: e.clock}, Deployment: installsDeployment{s: e.inst}})
+		Codes: adapters.PortalCodes(e.verif, e.clock), Deployment: adapters.PortalDeployment(e.inst)})
 	if err != nil {
 		t.Fatal(err)
 	}

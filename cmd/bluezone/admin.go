@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/bluezone-vn/bluezone/app"
+	"github.com/bluezone-vn/bluezone/portal"
 	"github.com/bluezone-vn/bluezone/verification"
 )
 
@@ -25,7 +28,11 @@ Subcommands (each takes --data DIR and --db URL like serve):
   list-api-keys --realm CODE               list a realm's API keys (never the keys themselves)
   disable-api-key --id ID                  disable an API key
   rotate-signing-key --realm CODE          new certificate signing key for a realm
-  rotate-export-key                        new export signing key version (restart serve to use it)`
+  rotate-export-key                        new export signing key version (restart serve to use it)
+  create-user --username NAME --role ROLE --realm CODE [--district CODE]
+                                           a portal account; reads the password from standard input and
+                                           makes the user change it at first login. ROLE is one of
+                                           national_admin, province_admin, case_worker, campaign_officer, viewer`
 
 // adminSub is one admin subcommand: it gets the opened app and its flags'
 // remaining arguments.
@@ -38,6 +45,7 @@ type adminSub struct {
 
 type adminFlags struct {
 	data, db, realm, kind, name, id, exportKeyID string
+	username, role, district                     string
 }
 
 var adminSubs = map[string]adminSub{
@@ -105,6 +113,26 @@ var adminSubs = map[string]adminSub{
 		fmt.Fprintf(env.stdout, "realm %s now signs certificates with key %s; the key server accepts it within a minute\n", f.realm, v)
 		return nil
 	}},
+	"create-user": {run: func(ctx context.Context, env *cliEnv, a *app.App, f *adminFlags) error {
+		if f.username == "" || f.role == "" || f.realm == "" {
+			return usageErrorf("create-user needs --username, --role and --realm")
+		}
+		fmt.Fprintf(env.stderr, "password for %s (at least 12 characters; the user must change it at first login): ", f.username)
+		line, err := bufio.NewReader(env.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("read password from standard input: %w", err)
+		}
+		fmt.Fprintln(env.stderr)
+		_, err = a.Portal.CreateUser(ctx, portal.NewUser{
+			Username: f.username, Password: strings.TrimRight(line, "\r\n"), Realm: f.realm,
+			District: f.district, Role: f.role, MustChange: true,
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "created portal user %s (%s, realm %s)\n", f.username, f.role, f.realm)
+		return nil
+	}},
 	"rotate-export-key": {noApp: func(env *cliEnv, f *adminFlags) error {
 		path, v, err := app.RotateExportKey(f.data, f.exportKeyID)
 		if err != nil {
@@ -137,6 +165,9 @@ func runAdmin(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&f.name, "name", "", "a name for the API key")
 	fs.StringVar(&f.id, "id", "", "API key id (from list-api-keys)")
 	fs.StringVar(&f.exportKeyID, "export-key-id", "452", "export verification_key_id")
+	fs.StringVar(&f.username, "username", "", "portal user name")
+	fs.StringVar(&f.role, "role", "", "portal role")
+	fs.StringVar(&f.district, "district", "", "limit a case worker to one district (GSO code)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -148,6 +179,9 @@ func runAdmin(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	cfg := app.DefaultConfig()
 	cfg.DataDir, cfg.DB, cfg.Only = f.data, f.db, app.PartVerification
+	if args[0] == "create-user" {
+		cfg.Only = app.PartAll // the portal is built only with everything
+	}
 	cfg.Secret = os.Getenv("BLUEZONE_SECRET")
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.New(ctx, cfg)

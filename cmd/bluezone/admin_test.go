@@ -1,11 +1,29 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bluezone-vn/bluezone/app"
 )
+
+func openAppForTest(t *testing.T, data string) *app.App {
+	t.Helper()
+	cfg := app.DefaultConfig()
+	cfg.DataDir = data
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := app.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
 
 func TestAdmin(t *testing.T) {
 	data := t.TempDir()
@@ -48,6 +66,36 @@ func TestAdmin(t *testing.T) {
 	}
 }
 
+func TestAdminCreateUser(t *testing.T) {
+	data := t.TempDir()
+	code, out, stderr := runCLI(t, "correct horse battery\n", "admin", "create-user", "--data", data,
+		"--username", "admin.dn", "--role", "province_admin", "--realm", "67")
+	if code != 0 || !strings.Contains(out, "created portal user admin.dn") {
+		t.Fatalf("create-user: %d %q %q", code, out, stderr)
+	}
+	for name, c := range map[string]struct {
+		stdin string
+		args  []string
+	}{
+		"taken name":     {"correct horse battery\n", []string{"--username", "admin.dn", "--role", "viewer", "--realm", "67"}},
+		"short password": {"short\n", []string{"--username", "v1", "--role", "viewer", "--realm", "67"}},
+		"bad role":       {"correct horse battery\n", []string{"--username", "v2", "--role", "king", "--realm", "67"}},
+		"bad realm":      {"correct horse battery\n", []string{"--username", "v3", "--role", "viewer", "--realm", "99"}},
+		"no password":    {"", []string{"--username", "v4", "--role", "viewer", "--realm", "67"}},
+	} {
+		args := append([]string{"admin", "create-user", "--data", data}, c.args...)
+		if code, _, stderr := runCLI(t, c.stdin, args...); code != 1 || stderr == "" {
+			t.Errorf("%s: exit %d, stderr %q; want 1 with a message", name, code, stderr)
+		}
+	}
+	// Only the first user exists.
+	a := openAppForTest(t, data)
+	var n int
+	if err := a.DB().QueryRow(context.Background(), `SELECT COUNT(*) FROM portal_users`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("portal users: %d, %v", n, err)
+	}
+}
+
 func TestAdminBadInput(t *testing.T) {
 	data := t.TempDir()
 	for _, args := range [][]string{
@@ -59,6 +107,7 @@ func TestAdminBadInput(t *testing.T) {
 		{"admin", "disable-api-key", "--data", data},
 		{"admin", "rotate-signing-key", "--data", data},
 		{"admin", "realms", "--data", data, "extra"},
+		{"admin", "create-user", "--data", data, "--username", "x"},
 	} {
 		if code, _, stderr := runCLI(t, "", args...); code != 2 || stderr == "" {
 			t.Errorf("%q: exit %d, stderr %q; want 2 with a message", args, code, stderr)
