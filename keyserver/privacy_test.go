@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -53,91 +52,42 @@ func TestPrivacyStoredTables(t *testing.T) {
 			secrets = append(secrets, []byte(k.Key)) // base64 form is never stored
 		}
 
-		for _, table := range listTables(t, db) {
-			rows, err := db.Query(ctx, "SELECT * FROM "+table)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cols, _ := rows.Columns()
-			if table == "exposures" {
-				want := []string{"created_at", "days_since_onset", "exposure_key", "health_authority", "report_type",
-					"revised_at", "revised_days_since_onset", "revised_report_type", "revised_transmission_risk",
-					"rolling_period", "rolling_start", "transmission_risk"}
-				got := append([]string(nil), cols...)
-				sort.Strings(got)
-				if strings.Join(got, ",") != strings.Join(want, ",") {
-					t.Errorf("exposures columns %v, want %v", got, want)
-				}
-			}
-			n := 0
-			for rows.Next() {
-				n++
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
-					t.Fatal(err)
-				}
-				for i, v := range vals {
-					b := asBytes(v)
-					for _, s := range secrets {
-						if len(s) >= 8 && bytes.Contains(b, s) {
-							t.Errorf("table %s column %s holds request material", table, cols[i])
-						}
-					}
-					if table != "exposures" {
-						for _, k := range keyBytes {
-							if bytes.Contains(b, k) {
-								t.Errorf("table %s column %s holds key material", table, cols[i])
-							}
-						}
-					}
-				}
-			}
-			rows.Close()
-			if table == "exposures" && n != len(keys) {
-				t.Errorf("exposures has %d rows, want %d", n, len(keys))
-			}
+		if tables := storetest.Tables(t, db); len(tables) < 5 {
+			t.Fatalf("only tables %v", tables)
 		}
-	})
-}
-
-func asBytes(v any) []byte {
-	switch x := v.(type) {
-	case []byte:
-		return x
-	case string:
-		return []byte(x)
-	case nil:
-		return nil
-	default:
-		return []byte(fmt.Sprint(x))
-	}
-}
-
-func listTables(t *testing.T, db *store.DB) []string {
-	t.Helper()
-	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
-	if db.Dialect() == store.Postgres {
-		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
-	}
-	rows, err := db.Query(context.Background(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		rowsOf := map[string]int{}
+		storetest.EachValue(t, db, func(table, column string, b []byte) {
+			if table == "exposures" && column == "exposure_key" {
+				rowsOf[table]++
+			}
+			for _, s := range secrets {
+				if len(s) >= 8 && bytes.Contains(b, s) {
+					t.Errorf("table %s column %s holds request material", table, column)
+				}
+			}
+			if table != "exposures" {
+				for _, k := range keyBytes {
+					if bytes.Contains(b, k) {
+						t.Errorf("table %s column %s holds key material", table, column)
+					}
+				}
+			}
+		})
+		if n := rowsOf["exposures"]; n != len(keys) {
+			t.Errorf("exposures has %d rows, want %d", n, len(keys))
+		}
+		rows, err := db.Query(ctx, "SELECT * FROM exposures")
+		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, n)
-	}
-	if len(out) < 5 {
-		t.Fatalf("only tables %v", out)
-	}
-	return out
+		cols, _ := rows.Columns()
+		rows.Close()
+		want := []string{"created_at", "days_since_onset", "exposure_key", "health_authority", "report_type",
+			"revised_at", "revised_days_since_onset", "revised_report_type", "revised_transmission_risk",
+			"rolling_period", "rolling_start", "transmission_risk"}
+		sort.Strings(cols)
+		if strings.Join(cols, ",") != strings.Join(want, ",") {
+			t.Errorf("exposures columns %v, want %v", cols, want)
+		}
+	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bluezone-vn/bluezone/internal/clock"
 	"github.com/bluezone-vn/bluezone/store"
+	"github.com/bluezone-vn/bluezone/store/storetest"
 )
 
 // testNow is a fixed instant: 2025-03-10 03:00 UTC (10:00 in Vietnam).
@@ -156,23 +157,7 @@ func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
 func dump(t *testing.T, db *store.DB) map[string][]string {
 	t.Helper()
 	ctx := context.Background()
-	q := `SELECT name FROM sqlite_master WHERE type = 'table'`
-	if db.Dialect() == store.Postgres {
-		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
-	}
-	rows, err := db.Query(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, n)
-	}
-	rows.Close()
+	tables := storetest.Tables(t, db)
 	out := map[string][]string{}
 	for _, tb := range tables {
 		r, err := db.Query(ctx, `SELECT * FROM `+tb)
