@@ -22,7 +22,7 @@ type Config struct {
 	ActiveDays int
 	// AdultShare is the share of the census population taken as adults
 	// until an operator loads adult counts (default 0.70; see
-	// docs/installs.md for the source).
+	// installs/README.md for the source).
 	AdultShare float64
 	// RateDenominator is the denominator kind of the rates in rankings and
 	// downloads (default KindPopulation, as in the ministry's notices).
