@@ -136,6 +136,15 @@ func TestSyncRejectsBadFiles(t *testing.T) {
 			return zip[:len(zip)/2]
 		},
 		"not a zip": func(*testing.T, signer) []byte { return []byte("<html>oops</html>") },
+		"unsigned": func(t *testing.T, s signer) []byte {
+			_, zip := buildExport(t, keys, nil, s)
+			f, _ := exportfile.Parse(zip)
+			z, err := exportfile.MarshalZip(f.Bin, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return z
+		},
 	}
 	for name, mk := range cases {
 		t.Run(name, func(t *testing.T) {
