@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/bluezone-vn/bluezone/internal/browsertest"
@@ -91,6 +93,21 @@ func TestBrowserCaseToClaim(t *testing.T) {
 	if h := text("h1"); h != "Daily report" {
 		t.Errorf("English heading %q", h)
 	}
+	// Printed, the report is the document sent to the ministry: its table,
+	// without navigation, forms or buttons.
+	printMedia := func(media string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+			return err
+		})
+	}
+	tab.Do(t, printMedia("print"))
+	shown := browsertest.Eval[[]string](t, tab, `Array.from(document.querySelectorAll("nav, form, button")).filter(el => getComputedStyle(el).display !== "none").map(el => el.tagName)`)
+	if len(shown) > 0 || !browsertest.Eval[bool](t, tab, `getComputedStyle(document.querySelector("#by-day")).display !== "none"`) {
+		t.Errorf("printed report still shows %v, or hides its table", shown)
+	}
+	tab.Screenshot(t, "portal-report-print")
+	tab.Do(t, printMedia(""))
 	// Phone screen: nothing wider than the viewport.
 	tab.Do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1)), chromedp.Navigate(base+"/cases/new"), chromedp.WaitVisible(css("#ref")))
 	if w := browsertest.Eval[int](t, tab, `document.documentElement.scrollWidth`); w > 392 {
