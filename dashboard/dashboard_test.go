@@ -100,7 +100,7 @@ func TestTemplatesUseKnownKeys(t *testing.T) {
 		}
 	}
 	for k, m := range messages {
-		if strings.TrimSpace(m.vi) == "" || strings.TrimSpace(m.en) == "" {
+		if strings.TrimSpace(m.VI()) == "" || strings.TrimSpace(m.EN()) == "" {
 			t.Errorf("message %q lacks a translation: %+v", k, m)
 		}
 	}

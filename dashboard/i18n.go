@@ -4,18 +4,20 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/bluezone-vn/bluezone/internal/i18n"
 )
 
 // Languages the pages are written in. Vietnamese is the default.
 const (
-	langVI = "vi"
-	langEN = "en"
+	langVI = i18n.VI
+	langEN = i18n.EN
 )
 
 const langCookie = "lang"
 
 // msg is one user-visible string in both languages.
-type msg struct{ vi, en string }
+type msg = i18n.Message
 
 // Locale translates the page's strings into one language. Templates call
 // {{.L.T "key"}} and {{.L.F "key" args…}}.
@@ -26,14 +28,7 @@ type Locale struct {
 // T returns the message for key. An unknown key renders as "‹key›" so that
 // a mistake is visible; TestTemplatesUseKnownKeys rules it out.
 func (l Locale) T(key string) string {
-	m, ok := messages[key]
-	if !ok {
-		return "‹" + key + "›"
-	}
-	if l.Lang == langEN {
-		return m.en
-	}
-	return m.vi
+	return messages.T(l.Lang, key)
 }
 
 // F formats the message for key with fmt.Sprintf verbs.
@@ -41,10 +36,7 @@ func (l Locale) F(key string, args ...any) string { return fmt.Sprintf(l.T(key),
 
 // Other is the language the switch link offers.
 func (l Locale) Other() string {
-	if l.Lang == langEN {
-		return langVI
-	}
-	return langEN
+	return i18n.Other(l.Lang)
 }
 
 // Date formats a day for prose: 13/08/2020 in Vietnamese, 13 Aug 2020 in English.
@@ -64,22 +56,18 @@ func (l Locale) Kind(kind string) string { return l.T("kind." + kind) }
 // pickLocale chooses the page language: ?lang= (which also sets the cookie
 // for the next pages), else the cookie, else Vietnamese.
 func pickLocale(w http.ResponseWriter, r *http.Request) Locale {
-	switch q := r.URL.Query().Get("lang"); q {
-	case langVI, langEN:
+	lang, remember := i18n.Choose(r, langCookie)
+	if remember {
 		http.SetCookie(w, &http.Cookie{
-			Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 86400,
+			Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 86400,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		})
-		return Locale{Lang: q}
 	}
-	if c, err := r.Cookie(langCookie); err == nil && (c.Value == langVI || c.Value == langEN) {
-		return Locale{Lang: c.Value}
-	}
-	return Locale{Lang: langVI}
+	return Locale{Lang: lang}
 }
 
 // messages holds every string the pages show, in Vietnamese and English.
-var messages = map[string]msg{
+var messages = i18n.Catalog{
 	// Layout.
 	"site.name":        {"Bluezone", "Bluezone"},
 	"site.tagline":     {"Số liệu công khai về cài đặt và truy vết tiếp xúc", "Public figures on installs and contact tracing"},

@@ -4,15 +4,17 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/bluezone-vn/bluezone/internal/i18n"
 )
 
 const (
-	langVI = "vi"
-	langEN = "en"
+	langVI = i18n.VI
+	langEN = i18n.EN
 )
 
 // msg is one user-visible string in both languages.
-type msg struct{ vi, en string }
+type msg = i18n.Message
 
 // Locale translates the pages: Vietnamese by default, English on request
 // (?lang=en, remembered in a cookie).
@@ -23,28 +25,18 @@ type Locale struct {
 // T returns the message for key; an unknown key shows as ‹key› so a
 // mistake is visible (TestTemplatesUseKnownKeys rules it out).
 func (l Locale) T(key string) string {
-	m, ok := messages[key]
-	if !ok {
-		return "‹" + key + "›"
-	}
-	if l.Lang == langEN {
-		return m.en
-	}
-	return m.vi
+	return messages.T(l.Lang, key)
 }
 
 // Has reports whether key is a known message.
-func (l Locale) Has(key string) bool { _, ok := messages[key]; return ok }
+func (l Locale) Has(key string) bool { return messages.Has(key) }
 
 // F formats the message for key with fmt verbs.
 func (l Locale) F(key string, args ...any) string { return fmt.Sprintf(l.T(key), args...) }
 
 // Other is the language the switch link offers.
 func (l Locale) Other() string {
-	if l.Lang == langEN {
-		return langVI
-	}
-	return langEN
+	return i18n.Other(l.Lang)
 }
 
 // DateTime formats a time in Vietnam's zone.
@@ -65,19 +57,14 @@ func (l Locale) Status(s string) string { return l.T("status." + s) }
 func (l Locale) Role(r string) string { return l.T("role." + r) }
 
 func (s *Server) pickLocale(w http.ResponseWriter, r *http.Request) Locale {
-	switch q := r.URL.Query().Get("lang"); q {
-	case langVI, langEN:
-		c := s.cookie(langCookie, q, 365*86400)
-		http.SetCookie(w, c)
-		return Locale{Lang: q}
+	lang, remember := i18n.Choose(r, langCookie)
+	if remember {
+		http.SetCookie(w, s.cookie(langCookie, lang, 365*86400))
 	}
-	if c, err := r.Cookie(langCookie); err == nil && (c.Value == langVI || c.Value == langEN) {
-		return Locale{Lang: c.Value}
-	}
-	return Locale{Lang: langVI}
+	return Locale{Lang: lang}
 }
 
-var messages = map[string]msg{
+var messages = i18n.Catalog{
 	"app":         {"Cổng thông tin Sở Y tế · Bluezone", "Health department portal · Bluezone"},
 	"lang.switch": {"English", "Tiếng Việt"},
 	"nav.label":   {"Điều hướng chính", "Main navigation"},

@@ -161,7 +161,7 @@ func TestTemplatesUseKnownKeys(t *testing.T) {
 		t.Fatalf("only %d pages parsed", len(p.byName))
 	}
 	for k, m := range messages {
-		if m.vi == "" || m.en == "" {
+		if m.VI() == "" || m.EN() == "" {
 			t.Errorf("message %q lacks a language", k)
 		}
 	}
