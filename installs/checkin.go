@@ -77,27 +77,33 @@ func ParseCheckin(body []byte, admin *vnadmin.Data) (CheckinRequest, []byte, err
 		}
 		return req, nil, &checkinError{status, ErrCodeBadRequest, err.Error()}
 	}
+	raw, err := validCheckin(&req, admin)
+	return req, raw, err
+}
+
+// validCheckin checks a decoded check-in and returns the token's raw bytes.
+func validCheckin(req *CheckinRequest, admin *vnadmin.Data) ([]byte, error) {
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(req.Token)
 	if err != nil || len(raw) < 16 || len(raw) > 64 {
-		return req, nil, &checkinError{http.StatusBadRequest, ErrCodeBadToken, "token must be 16 to 64 random bytes in unpadded base64url"}
+		return nil, &checkinError{http.StatusBadRequest, ErrCodeBadToken, "token must be 16 to 64 random bytes in unpadded base64url"}
 	}
 	if _, ok := admin.Province(req.Province); !ok {
-		return req, nil, &checkinError{http.StatusBadRequest, ErrCodeBadProvince, "province must be a 2-digit GSO province code"}
+		return nil, &checkinError{http.StatusBadRequest, ErrCodeBadProvince, "province must be a 2-digit GSO province code"}
 	}
 	if req.District != "" {
 		if err := admin.ValidPair(req.Province, req.District); err != nil {
-			return req, nil, &checkinError{http.StatusBadRequest, ErrCodeBadDistrict, "district must be a GSO district code of the province"}
+			return nil, &checkinError{http.StatusBadRequest, ErrCodeBadDistrict, "district must be a GSO district code of the province"}
 		}
 	}
 	switch req.Platform {
 	case "android", "ios", "other":
 	default:
-		return req, nil, &checkinError{http.StatusBadRequest, ErrCodeBadPlatform, `platform must be "android", "ios" or "other"`}
+		return nil, &checkinError{http.StatusBadRequest, ErrCodeBadPlatform, `platform must be "android", "ios" or "other"`}
 	}
 	if !validVersion(req.AppVersion) {
-		return req, nil, &checkinError{http.StatusBadRequest, ErrCodeBadVersion, "appVersion must be 1 to 32 characters of 0-9 A-Z a-z . + -"}
+		return nil, &checkinError{http.StatusBadRequest, ErrCodeBadVersion, "appVersion must be 1 to 32 characters of 0-9 A-Z a-z . + -"}
 	}
-	return req, raw, nil
+	return raw, nil
 }
 
 func validVersion(v string) bool {
