@@ -121,50 +121,45 @@ type dayRow struct {
 	Active      int64
 }
 
-// applyDeltas adds ds to installs_daily: for each place, it reads the rows
-// from the first day changed (and the latest row before, to carry the
-// installed count into new rows), fills the days in between, adds the
-// deltas and writes the changed window back.
-func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas) error {
+// placeRows is what the writer knows of one place's counter rows: every
+// stored row from day from on, and the latest row before it (zero when
+// there is none).
+type placeRows struct {
+	from Day
+	prev dayRow
+	rows []dayRow // sorted by day, all ≥ from
+}
+
+// counterCache is the writer's copy of the counter rows it last read or
+// wrote, so that a batch reads nothing for the places it knows. It is valid
+// because one writer alone changes installs_daily (see Run); it is used by
+// the writer goroutine only, and a batch's changes enter it only after the
+// batch committed.
+type counterCache map[aggKey]*placeRows
+
+// applyDeltas adds ds to installs_daily: for each place, it takes the rows
+// from the first day changed on (and the latest row before, to carry the
+// installed count into new rows) from the cache or, for places it does not
+// hold, from the database; fills the days in between, adds the deltas and
+// writes the changed rows. It returns the places' rows as they will be once
+// the transaction commits.
+func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas, cache counterCache) (counterCache, error) {
 	if len(ds.keys) == 0 {
-		return nil
+		return nil, nil
 	}
+	known := make(counterCache, len(ds.keys))
 	lo := Day(1 << 30)
-	for _, kd := range ds.keys {
-		lo = min(lo, kd.min)
-	}
-	existing := map[aggKey][]dayRow{}
-	rows, err := tx.Query(ctx, `SELECT province, district, day, new_installs, installs, active
-		FROM installs_daily WHERE day >= ? ORDER BY day`, int64(lo))
-	if err != nil {
-		return fmt.Errorf("installs: read counters: %w", err)
-	}
-	for rows.Next() {
-		var k aggKey
-		var r dayRow
-		if err := rows.Scan(&k.province, &k.district, &r.Day, &r.NewInstalls, &r.Installs, &r.Active); err != nil {
-			rows.Close()
-			return fmt.Errorf("installs: read counters: %w", err)
-		}
-		if kd, ok := ds.keys[k]; ok && r.Day >= kd.min {
-			existing[k] = append(existing[k], r)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("installs: read counters: %w", err)
-	}
-	// Places without a row on their first changed day need the latest
-	// earlier row to carry their installed count.
-	var need []latestReq
 	for k, kd := range ds.keys {
-		if ex := existing[k]; len(ex) == 0 || ex[0].Day != kd.min {
-			need = append(need, latestReq{k, kd.min - 1})
+		if pr := cache[k]; pr != nil && pr.from <= kd.min {
+			known[k] = pr
+		} else {
+			lo = min(lo, kd.min)
 		}
 	}
-	prev, err := latestRows(ctx, tx, need)
-	if err != nil {
-		return err
+	if len(known) < len(ds.keys) {
+		if err := loadPlaces(ctx, tx, ds, lo, known); err != nil {
+			return nil, err
+		}
 	}
 	w := newRowWriter(tx)
 	keys := make([]aggKey, 0, len(ds.keys))
@@ -177,16 +172,27 @@ func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas) error {
 		}
 		return keys[i].district < keys[j].district
 	})
+	after := make(counterCache, len(keys))
 	for _, k := range keys {
 		kd := ds.keys[k]
-		ex := existing[k]
+		pr := known[k]
+		// The latest row before kd.min carries the installed count.
+		before := pr.prev
+		var ex []dayRow
+		for _, r := range pr.rows {
+			if r.Day < kd.min {
+				before = r
+			} else {
+				ex = append(ex, r)
+			}
+		}
 		hi := kd.max
 		if len(ex) > 0 {
 			hi = max(hi, ex[len(ex)-1].Day)
 		}
 		window := make([]dayRow, hi-kd.min+1)
 		existed := make([]bool, len(window))
-		carry := prev[latestReq{k, kd.min - 1}].Installs
+		carry := before.Installs
 		j := 0
 		for i := range window {
 			day := kd.min + Day(i)
@@ -201,6 +207,7 @@ func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas) error {
 		// Only rows that change are written. A missing row that no delta
 		// touches stays missing: it would read the same as the latest
 		// earlier row (same installs, no activity).
+		next := &placeRows{from: kd.min, prev: before, rows: make([]dayRow, 0, len(window))}
 		var add int64
 		for i := range window {
 			day := window[i].Day
@@ -208,17 +215,64 @@ func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas) error {
 			n, a := kd.newAt[day], kd.active[day]
 			touched := n != 0 || a != 0 || kd.installsFrom[day] != 0
 			if !touched && !(existed[i] && add != 0) {
+				if existed[i] {
+					next.rows = append(next.rows, window[i])
+				}
 				continue
 			}
 			window[i].Installs += add
 			window[i].NewInstalls += n
 			window[i].Active += a
+			next.rows = append(next.rows, window[i])
 			if err := w.add(ctx, k, window[i]); err != nil {
-				return err
+				return nil, err
 			}
 		}
+		after[k] = next
 	}
-	return w.flush(ctx)
+	return after, w.flush(ctx)
+}
+
+// loadPlaces reads from the database the rows from day lo on of the places
+// in ds that known lacks, and the latest row before lo of each.
+func loadPlaces(ctx context.Context, tx *store.Tx, ds *deltas, lo Day, known counterCache) error {
+	missing := make(counterCache)
+	var need []latestReq
+	for k := range ds.keys {
+		if known[k] == nil {
+			missing[k] = &placeRows{from: lo}
+			need = append(need, latestReq{k, lo - 1})
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT province, district, day, new_installs, installs, active
+		FROM installs_daily WHERE day >= ? ORDER BY day`, int64(lo))
+	if err != nil {
+		return fmt.Errorf("installs: read counters: %w", err)
+	}
+	for rows.Next() {
+		var k aggKey
+		var r dayRow
+		if err := rows.Scan(&k.province, &k.district, &r.Day, &r.NewInstalls, &r.Installs, &r.Active); err != nil {
+			rows.Close()
+			return fmt.Errorf("installs: read counters: %w", err)
+		}
+		if pr := missing[k]; pr != nil {
+			pr.rows = append(pr.rows, r)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("installs: read counters: %w", err)
+	}
+	prev, err := latestRows(ctx, tx, need)
+	if err != nil {
+		return err
+	}
+	for k, pr := range missing {
+		pr.prev = prev[latestReq{k, lo - 1}]
+		known[k] = pr
+	}
+	return nil
 }
 
 // rowWriter upserts installs_daily rows: in statements of 300 rows on

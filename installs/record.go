@@ -16,7 +16,8 @@ import (
 func (s *Server) RecordCheckins(ctx context.Context, day Day, reqs []CheckinRequest) error {
 	evs := make([]event, len(reqs))
 	for i, r := range reqs {
-		raw, err := validCheckin(&r, s.admin)
+		var scratch [64]byte
+		raw, err := validCheckin(&r, s.admin, &scratch)
 		if err != nil {
 			return fmt.Errorf("installs: record check-in %d: %w", i, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,9 +27,13 @@ type Server struct {
 	authorize func(r *http.Request) (string, error)
 	target    Target // default national target from cfg
 
-	queue   chan *pending
-	metrics metrics
-	batches atomic.Int64 // committed check-in batches, for benchmarks
+	queue    chan *pending
+	pendings sync.Pool // *pending, reused once answered
+	hmacs    sync.Pool // keyed hash.Hash of tokenHash
+	okResp   atomic.Pointer[okResponse]
+	counters counterCache // the writer's; see counterCache
+	metrics  metrics
+	batches  atomic.Int64 // committed check-in batches, for benchmarks
 }
 
 // New checks cfg and deps and returns a Server. Check-ins are only written
@@ -62,6 +67,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		queue:     make(chan *pending, cfg.QueueSize),
 	}
 	s.metrics = newMetrics()
+	s.metrics.ok = s.metrics.checkins.WithLabelValues("ok")
 	if deps.Registerer != nil {
 		if err := s.metrics.register(deps.Registerer); err != nil {
 			return nil, fmt.Errorf("installs: register metrics: %w", err)
@@ -87,6 +93,7 @@ func (s *Server) Today() Day { return DayOf(s.clock.Now()) }
 
 type metrics struct {
 	checkins  *prometheus.CounterVec
+	ok        prometheus.Counter // checkins{outcome="ok"}
 	batches   prometheus.Counter
 	batchSize prometheus.Histogram
 }

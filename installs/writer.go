@@ -21,6 +21,9 @@ type event struct {
 type pending struct {
 	ev   event
 	done chan error
+	// Buffers of the handler, reused with the pending value (pooled).
+	hash [16]byte
+	raw  [64]byte
 }
 
 // Run is the check-in writer: it groups queued check-ins into batches of up
@@ -103,7 +106,8 @@ type tokenState struct {
 // writeBatch records a batch of check-ins in one transaction: token rows
 // and the aggregate counters they change.
 func (s *Server) writeBatch(ctx context.Context, evs []event) error {
-	return s.db.InTx(ctx, func(tx *store.Tx) error {
+	var after counterCache
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		states, err := loadTokens(ctx, tx, evs)
 		if err != nil {
 			return err
@@ -132,8 +136,19 @@ func (s *Server) writeBatch(ctx context.Context, evs []event) error {
 		if err := saveTokens(ctx, tx, states); err != nil {
 			return err
 		}
-		return applyDeltas(ctx, tx, ds)
+		after, err = applyDeltas(ctx, tx, ds, s.counters)
+		return err
 	})
+	if err != nil {
+		return err
+	}
+	if s.counters == nil {
+		s.counters = make(counterCache)
+	}
+	for k, pr := range after {
+		s.counters[k] = pr
+	}
+	return nil
 }
 
 const tokenChunk = 400
