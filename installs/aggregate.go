@@ -130,6 +130,23 @@ type placeRows struct {
 	rows []dayRow // sorted by day, all ≥ from
 }
 
+// trim forgets the rows before day x (≤ the first day a batch may change),
+// keeping the latest of them as prev, so a place's entry stays a few
+// windows long.
+func (p *placeRows) trim(x Day) *placeRows {
+	if x <= p.from {
+		return p
+	}
+	i := 0
+	for i < len(p.rows) && p.rows[i].Day < x {
+		p.prev = p.rows[i]
+		i++
+	}
+	p.rows = p.rows[i:]
+	p.from = x
+	return p
+}
+
 // counterCache is the writer's copy of the counter rows it last read or
 // wrote, so that a batch reads nothing for the places it knows. It is valid
 // because one writer alone changes installs_daily (see Run); it is used by
@@ -207,7 +224,10 @@ func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas, cache counterCac
 		// Only rows that change are written. A missing row that no delta
 		// touches stays missing: it would read the same as the latest
 		// earlier row (same installs, no activity).
-		next := &placeRows{from: kd.min, prev: before, rows: make([]dayRow, 0, len(window))}
+		// The place's rows after the batch: the known rows before kd.min,
+		// then the window's stored rows.
+		next := &placeRows{from: pr.from, prev: pr.prev, rows: make([]dayRow, 0, len(pr.rows)-len(ex)+len(window))}
+		next.rows = append(next.rows, pr.rows[:len(pr.rows)-len(ex)]...)
 		var add int64
 		for i := range window {
 			day := window[i].Day
@@ -228,7 +248,7 @@ func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas, cache counterCac
 				return nil, err
 			}
 		}
-		after[k] = next
+		after[k] = next.trim(min(kd.min, max(pr.from, kd.max-3*ds.n)))
 	}
 	return after, w.flush(ctx)
 }
