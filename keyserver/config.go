@@ -58,6 +58,9 @@ type Config struct {
 	// (256); WriteTimeout bounds how long a request waits for it (10 s).
 	MaxBatch     int
 	WriteTimeout time.Duration
+	// Writers is the number of batches committed at once on PostgreSQL
+	// (0 means 3); SQLite always has one writer.
+	Writers int
 }
 
 // DefaultConfig returns the reference server's settings.
@@ -113,6 +116,8 @@ func (c Config) Validate() error {
 		return errors.New("keyserver: MaxBatch must be >= 1")
 	case c.WriteTimeout <= 0:
 		return errors.New("keyserver: WriteTimeout must be > 0")
+	case c.Writers < 0 || c.Writers > 64:
+		return errors.New("keyserver: Writers must be 0..64")
 	}
 	for _, a := range c.AuthorizedApps {
 		if a.ID == "" {

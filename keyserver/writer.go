@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bluezone-vn/bluezone/store"
@@ -90,6 +91,12 @@ func (s *Server) submit(ctx context.Context, job *writeJob) (writeResult, error)
 // Run is the group-commit writer: it must be running for publish requests
 // to be stored (requests wait for it, up to Config.WriteTimeout). It returns
 // nil when ctx ends, after committing the jobs already queued. Call it once.
+//
+// On SQLite one goroutine writes (SQLite allows one writer at a time). On
+// PostgreSQL Config.Writers goroutines take batches from the same queue and
+// commit them concurrently, so one batch's round trips and commit flush
+// overlap the next batch's; keys stored by a concurrent batch are caught by
+// ON CONFLICT and sent down the careful path like any other stored key.
 func (s *Server) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return errors.New("keyserver: Run called twice")
@@ -99,6 +106,30 @@ func (s *Server) Run(ctx context.Context) error {
 	cpDone := make(chan struct{})
 	go func() { defer close(cpDone); s.checkpointer(cpCtx, 250*time.Millisecond) }()
 	defer func() { stopCP(); <-cpDone }()
+	writers := 1
+	if s.db.Dialect() != store.SQLite {
+		writers = s.cfg.Writers
+		if writers == 0 {
+			writers = defaultPostgresWriters
+		}
+	}
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.writeLoop(ctx) }()
+	}
+	wg.Wait()
+	return nil
+}
+
+// defaultPostgresWriters is the number of concurrent writer transactions
+// on PostgreSQL when Config.Writers is 0.
+const defaultPostgresWriters = 3
+
+// writeLoop is one writer goroutine: it takes every job waiting (up to
+// MaxBatch) and writes them as one batch, until ctx ends; then it commits
+// what is still queued and returns.
+func (s *Server) writeLoop(ctx context.Context) {
 	batch := make([]*writeJob, 0, s.cfg.MaxBatch)
 	for {
 		select {
@@ -113,7 +144,7 @@ func (s *Server) Run(ctx context.Context) error {
 				s.writeBatch(dctx, batch)
 			}
 			cancel()
-			return nil
+			return
 		case j := <-s.queue:
 			batch = s.drain(append(batch[:0], j))
 			s.writeBatch(ctx, batch)
@@ -137,7 +168,9 @@ func (s *Server) drain(batch []*writeJob) []*writeJob {
 func (s *Server) writeBatch(ctx context.Context, batch []*writeJob) {
 	start := time.Now()
 	results, slow, err := s.writeFast(ctx, batch)
-	if errors.Is(err, errConflict) {
+	// A conflict in the careful path means another writer (PostgreSQL)
+	// stored one of the keys after this transaction read them: read again.
+	for try := 0; errors.Is(err, errConflict) && try < conflictRetries; try++ {
 		results, slow, err = s.writeCareful(ctx, batch)
 	}
 	if err != nil {
@@ -162,9 +195,15 @@ func (s *Server) writeBatch(ctx context.Context, batch []*writeJob) {
 	}
 }
 
-// errConflict aborts the fast path: some key of the batch is stored
-// already, so the revision rules must be applied (writeCareful).
+// errConflict aborts a transaction that tried to insert a key that is
+// stored already: in the fast path because the revision rules must then be
+// applied (writeCareful); in the careful path because a concurrent writer
+// committed the key after it was read, so the decision must be made again.
 var errConflict = errors.New("key already stored")
+
+// conflictRetries bounds how often a batch or job is decided again after
+// losing a race to a concurrent writer.
+const conflictRetries = 5
 
 // writerCacheKiB is the SQLite page cache the writer asks for on the
 // connection it writes with: the primary-key index of random keys is
@@ -229,7 +268,7 @@ func (s *Server) writeFast(ctx context.Context, batch []*writeJob) ([]writeResul
 		if err := bigCache(ctx, tx); err != nil {
 			return err
 		}
-		return insertExposures(ctx, tx, inserts, true)
+		return insertExposures(ctx, tx, inserts)
 	})
 	return results, slow, err
 }
@@ -265,13 +304,22 @@ func (s *Server) writeCareful(ctx context.Context, batch []*writeJob) ([]writeRe
 					reportType: exportReportType(e.reportType)}
 			}
 		}
-		return insertExposures(ctx, tx, inserts, false)
+		return insertExposures(ctx, tx, inserts)
 	})
 	return results, slow, err
 }
 
-// writeOne runs one job in its own transaction, revisions included.
+// writeOne runs one job in its own transaction, revisions included,
+// deciding again when a concurrent writer stored one of its keys first.
 func (s *Server) writeOne(ctx context.Context, job *writeJob) writeResult {
+	r := s.writeOnce(ctx, job)
+	for try := 0; errors.Is(r.err, errConflict) && try < conflictRetries; try++ {
+		r = s.writeOnce(ctx, job)
+	}
+	return r
+}
+
+func (s *Server) writeOnce(ctx context.Context, job *writeJob) writeResult {
 	var res writeResult
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		stored, err := readStored(ctx, tx, []*writeJob{job})
@@ -290,7 +338,7 @@ func (s *Server) writeOne(ctx context.Context, job *writeJob) writeResult {
 			}
 			inserts = append(inserts, e)
 		}
-		if err := insertExposures(ctx, tx, inserts, false); err != nil {
+		if err := insertExposures(ctx, tx, inserts); err != nil {
 			return err
 		}
 		for _, e := range r.changed {
@@ -365,13 +413,10 @@ func readStored(ctx context.Context, tx *store.Tx, jobs []*writeJob) (map[[KeyLe
 	return stored, nil
 }
 
-// insertRowsPerStatement bounds a multi-row INSERT (8 parameters a row).
-const insertRowsPerStatement = 128
-
 // insertExposures inserts rows, sorted by key for locality in the primary
-// key's index. Keys already stored are skipped, or, with strict, make it
-// return errConflict.
-func insertExposures(ctx context.Context, tx *store.Tx, rows []exposure, strict bool) error {
+// key's index (and so that concurrent writers lock keys in one order). If
+// any key is stored already it returns errConflict; the caller rolls back.
+func insertExposures(ctx context.Context, tx *store.Tx, rows []exposure) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -392,37 +437,37 @@ func insertExposures(ctx context.Context, tx *store.Tx, rows []exposure, strict 
 			if err != nil {
 				return fmt.Errorf("insert exposures: %w", err)
 			}
-			if strict {
-				if n, err := res.RowsAffected(); err != nil || n != 1 {
-					return errConflict
-				}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return errConflict
 			}
 		}
 		return nil
 	}
-	// PostgreSQL: few round trips, many rows each.
-	for lo := 0; lo < len(rows); lo += insertRowsPerStatement {
-		part := rows[lo:min(lo+insertRowsPerStatement, len(rows))]
-		var b strings.Builder
-		b.WriteString(cols)
-		args := make([]any, 0, len(part)*8)
-		for i := range part {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(?,?,?,?,?,?,?,?)")
-			args = append(args, rowArgs(&part[i])...)
-		}
-		b.WriteString(conflict)
-		res, err := tx.Exec(ctx, b.String(), args...)
-		if err != nil {
-			return fmt.Errorf("insert exposures: %w", err)
-		}
-		if strict {
-			if n, err := res.RowsAffected(); err != nil || n != int64(len(part)) {
-				return errConflict
-			}
-		}
+	// PostgreSQL: one statement for the whole batch, each column sent as
+	// one array parameter (no per-row placeholders to parse and bind).
+	n := len(rows)
+	keys := make([][]byte, n)
+	starts, periods, risks, types := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+	dsos := make([]*int32, n)
+	authorities, created := make([]string, n), make([]int64, n)
+	for i := range rows {
+		e := &rows[i]
+		keys[i] = e.key[:]
+		starts[i], periods[i], risks[i] = e.rollingStart, e.rollingPeriod, int32(e.transmissionRisk)
+		types[i] = int32(exportReportType(e.reportType))
+		dsos[i] = e.daysSinceOnset
+		authorities[i], created[i] = e.healthAuthority, e.createdAt
+	}
+	res, err := tx.Exec(ctx, `INSERT INTO exposures (exposure_key, rolling_start, rolling_period, transmission_risk,
+		report_type, days_since_onset, health_authority, created_at)
+		SELECT * FROM unnest(?::bytea[], ?::integer[], ?::integer[], ?::integer[], ?::integer[], ?::integer[],
+			?::text[], ?::bigint[])`+conflict,
+		keys, starts, periods, risks, types, dsos, authorities, created)
+	if err != nil {
+		return fmt.Errorf("insert exposures: %w", err)
+	}
+	if got, err := res.RowsAffected(); err != nil || got != int64(n) {
+		return errConflict
 	}
 	return nil
 }

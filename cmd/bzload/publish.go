@@ -35,6 +35,7 @@ type publishFlags struct {
 	keys     int
 	ceiling  bool
 	profile  string
+	writers  int
 }
 
 func runPublish(ctx context.Context, args []string, out io.Writer) error {
@@ -46,6 +47,7 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&f.requests, "requests", 0, "pre-minted requests (0: enough for the duration at 8,000/s, at most 120,000)")
 	fs.IntVar(&f.keys, "keys", 14, "keys per request (1..14)")
 	fs.BoolVar(&f.ceiling, "ceiling", true, "also measure the bare net/http JSON ceiling")
+	fs.IntVar(&f.writers, "writers", 0, "concurrent writer transactions on PostgreSQL (0: the keyserver's default)")
 	fs.StringVar(&f.profile, "cpuprofile", "", "write a CPU profile of the publish phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,7 +71,7 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	reg := prometheus.NewRegistry()
-	srv, err := startKeyserver(ctx, db, auth, secret, reg)
+	srv, err := startKeyserver(ctx, db, auth, secret, reg, f.writers)
 	if err != nil {
 		return err
 	}
@@ -86,8 +88,8 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer stopHTTP()
 
-	fmt.Fprintf(out, "bzload publish: db=%s (%s) clients=%d keys/request=%d duration=%s cpus=%d load average before: %s\n",
-		db.Dialect(), redactDSN(f.db), f.clients, f.keys, f.duration, runtime.NumCPU(), loadAvg())
+	fmt.Fprintf(out, "bzload publish: db=%s (%s) clients=%d keys/request=%d writers=%d duration=%s cpus=%d load average before: %s\n",
+		db.Dialect(), redactDSN(f.db), f.clients, f.keys, f.writers, f.duration, runtime.NumCPU(), loadAvg())
 	fmt.Fprintf(out, "minting %d requests (ES256 certificates, tekmac over random keys)…\n", f.requests)
 	padding := make([]byte, 1024)
 	_, _ = rand.Read(padding)

@@ -53,7 +53,7 @@ func runServeKeyserver(ctx context.Context, args []string, out io.Writer) error 
 		return err
 	}
 	defer db.Close()
-	srv, err := startKeyserver(ctx, db, a, secret, nil)
+	srv, err := startKeyserver(ctx, db, a, secret, nil, 0)
 	if err != nil {
 		return err
 	}

@@ -157,11 +157,13 @@ func (a *authority) body(now time.Time, n int, padding string) ([]byte, [][]byte
 
 // startKeyserver migrates db, builds a keyserver with the real clock and
 // registers the authority.
-func startKeyserver(ctx context.Context, db *store.DB, a *authority, secret []byte, reg prometheus.Registerer) (*keyserver.Server, error) {
+func startKeyserver(ctx context.Context, db *store.DB, a *authority, secret []byte, reg prometheus.Registerer, writers int) (*keyserver.Server, error) {
 	if err := keyserver.Migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	srv, err := keyserver.New(keyserver.DefaultConfig(), keyserver.Deps{DB: db, Clock: clock.Real{},
+	cfg := keyserver.DefaultConfig()
+	cfg.Writers = writers
+	srv, err := keyserver.New(cfg, keyserver.Deps{DB: db, Clock: clock.Real{},
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), Secret: secret, Registerer: reg})
 	if err != nil {
 		return nil, err
