@@ -264,6 +264,15 @@ func (s *Server) writeFast(ctx context.Context, batch []*writeJob) ([]writeResul
 		results[i] = writeResult{inserted: len(job.incoming), changed: job.incoming}
 		inserts = append(inserts, job.incoming...)
 	}
+	if s.db.Dialect() != store.SQLite {
+		// One statement is one transaction: a single round trip, and a
+		// key stored already fails the whole statement (nothing stored).
+		err := insertPostgres(ctx, s.db, inserts, false)
+		if store.IsUniqueViolation(err) {
+			err = errConflict
+		}
+		return results, slow, err
+	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := bigCache(ctx, tx); err != nil {
 			return err
@@ -420,7 +429,7 @@ func insertExposures(ctx context.Context, tx *store.Tx, rows []exposure) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	sort.Slice(rows, func(i, j int) bool { return bytes.Compare(rows[i].key[:], rows[j].key[:]) < 0 })
+	sortByKey(rows)
 	const cols = `INSERT INTO exposures (exposure_key, rolling_start, rolling_period, transmission_risk,
 		report_type, days_since_onset, health_authority, created_at) VALUES `
 	const conflict = ` ON CONFLICT (exposure_key) DO NOTHING`
@@ -443,8 +452,18 @@ func insertExposures(ctx context.Context, tx *store.Tx, rows []exposure) error {
 		}
 		return nil
 	}
-	// PostgreSQL: one statement for the whole batch, each column sent as
-	// one array parameter (no per-row placeholders to parse and bind).
+	return insertPostgres(ctx, tx, rows, true)
+}
+
+// insertPostgres inserts rows (sorted) in one statement, each column sent
+// as one array parameter (no per-row placeholders to parse and bind). With
+// skipStored, keys stored already are skipped and make it return
+// errConflict; without, they fail the statement with a unique violation.
+func insertPostgres(ctx context.Context, q store.Querier, rows []exposure, skipStored bool) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	sortByKey(rows)
 	n := len(rows)
 	keys := make([][]byte, n)
 	starts, periods, risks, types := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
@@ -458,11 +477,14 @@ func insertExposures(ctx context.Context, tx *store.Tx, rows []exposure) error {
 		dsos[i] = e.daysSinceOnset
 		authorities[i], created[i] = e.healthAuthority, e.createdAt
 	}
-	res, err := tx.Exec(ctx, `INSERT INTO exposures (exposure_key, rolling_start, rolling_period, transmission_risk,
+	query := `INSERT INTO exposures (exposure_key, rolling_start, rolling_period, transmission_risk,
 		report_type, days_since_onset, health_authority, created_at)
 		SELECT * FROM unnest(?::bytea[], ?::integer[], ?::integer[], ?::integer[], ?::integer[], ?::integer[],
-			?::text[], ?::bigint[])`+conflict,
-		keys, starts, periods, risks, types, dsos, authorities, created)
+			?::text[], ?::bigint[])`
+	if skipStored {
+		query += ` ON CONFLICT (exposure_key) DO NOTHING`
+	}
+	res, err := q.Exec(ctx, query, keys, starts, periods, risks, types, dsos, authorities, created)
 	if err != nil {
 		return fmt.Errorf("insert exposures: %w", err)
 	}
@@ -470,6 +492,14 @@ func insertExposures(ctx context.Context, tx *store.Tx, rows []exposure) error {
 		return errConflict
 	}
 	return nil
+}
+
+// sortByKey sorts rows by key: SQLite's primary-key index is then walked
+// in order, and concurrent PostgreSQL writers lock keys in one order.
+func sortByKey(rows []exposure) {
+	if !sort.SliceIsSorted(rows, func(i, j int) bool { return bytes.Compare(rows[i].key[:], rows[j].key[:]) < 0 }) {
+		sort.Slice(rows, func(i, j int) bool { return bytes.Compare(rows[i].key[:], rows[j].key[:]) < 0 })
+	}
 }
 
 func rowArgs(e *exposure) []any {
