@@ -9,7 +9,8 @@
 // revision tokens. It does not build export files, serve them, or issue
 // certificates (that is package verification).
 //
-// Writes go through one group-commit writer (see Server.Run), which batches
+// Writes go through a group-commit writer (see Server.Run), which batches
 // the inserts of many concurrent requests into one transaction and answers
-// each request only after that transaction committed.
+// each request only after that transaction committed: one writer goroutine
+// on SQLite, Config.Writers of them (default 3) on PostgreSQL.
 package keyserver
