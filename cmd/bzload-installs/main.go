@@ -111,7 +111,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 
-	db, cleanup, err := openScratch(ctx, f.db)
+	db, cleanup, err := store.OpenScratch(ctx, f.db, "bzload_installs")
 	if err != nil {
 		return err
 	}

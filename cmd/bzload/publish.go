@@ -25,6 +25,7 @@ import (
 
 	"github.com/bluezone-vn/bluezone/internal/httputil"
 	"github.com/bluezone-vn/bluezone/keyserver"
+	"github.com/bluezone-vn/bluezone/store"
 )
 
 type publishFlags struct {
@@ -59,7 +60,7 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 		f.requests = min(int(f.duration.Seconds()*8000)+f.clients, 120_000)
 	}
 
-	db, cleanup, err := openScratch(ctx, f.db)
+	db, cleanup, err := store.OpenScratch(ctx, f.db, "bzload")
 	if err != nil {
 		return err
 	}

@@ -7,15 +7,11 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -32,66 +28,6 @@ const (
 	loadAudience = "exposure-notifications-server"
 	loadApp      = "vn.bluezone"
 )
-
-// openScratch opens the database named by spec in a place of its own: a
-// fresh SQLite file ("sqlite", or "sqlite:PATH" to keep it) or a fresh
-// schema on a PostgreSQL server. cleanup removes it.
-func openScratch(ctx context.Context, spec string) (db *store.DB, cleanup func(), err error) {
-	switch {
-	case spec == "sqlite":
-		dir, err := os.MkdirTemp("", "bzload-*")
-		if err != nil {
-			return nil, nil, err
-		}
-		db, err := store.Open(ctx, filepath.Join(dir, "keys.db"))
-		if err != nil {
-			os.RemoveAll(dir)
-			return nil, nil, err
-		}
-		return db, func() { db.Close(); os.RemoveAll(dir) }, nil
-	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
-		admin, err := store.Open(ctx, spec)
-		if err != nil {
-			return nil, nil, err
-		}
-		b := make([]byte, 6)
-		_, _ = rand.Read(b)
-		schema := "bzload_" + hex.EncodeToString(b)
-		if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-			admin.Close()
-			return nil, nil, fmt.Errorf("create schema: %w", err)
-		}
-		u, err := url.Parse(spec)
-		if err != nil {
-			admin.Close()
-			return nil, nil, err
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		drop := func() {
-			c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if _, err := admin.Exec(c, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-				fmt.Fprintln(os.Stderr, "bzload: drop schema:", err)
-			}
-			admin.Close()
-		}
-		db, err := store.Open(ctx, u.String())
-		if err != nil {
-			drop()
-			return nil, nil, err
-		}
-		return db, func() { db.Close(); drop() }, nil
-	case strings.HasPrefix(spec, "sqlite:"):
-		db, err := store.Open(ctx, spec)
-		if err != nil {
-			return nil, nil, err
-		}
-		return db, func() { db.Close() }, nil
-	}
-	return nil, nil, fmt.Errorf("--db must be sqlite, sqlite:PATH or postgres://…")
-}
 
 // authority is a test health authority with its private signing key.
 type authority struct {

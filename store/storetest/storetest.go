@@ -10,8 +10,6 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -76,40 +74,17 @@ func PostgresSchemaURL(tb testing.TB) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	base := PostgresURL()
-	admin, err := store.Open(ctx, base)
+	u, drop, err := store.ScratchSchema(ctx, base, "t")
 	if err != nil {
 		tb.Fatalf("PostgreSQL is needed for this test and is not reachable at %s: %v\n"+
 			"(run ./scripts/test, which starts one, or set BLUEZONE_TEST_POSTGRES)", redact(base), err)
 	}
-	schema := "t_" + randomHex(8)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		tb.Fatalf("create schema: %v", err)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatalf("parse %s: %v", redact(base), err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
 	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
+		if err := drop(); err != nil {
+			tb.Errorf("%v", err)
 		}
-		admin.Close()
 	})
-	return u.String()
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)
+	return u
 }
 
 func redact(dsn string) string {
