@@ -6,51 +6,19 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"runtime/pprof"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/bluezone-vn/bluezone/internal/loadgen"
 )
 
-// result is one measured phase.
+// result is one measured phase and how many of its accepted check-ins came
+// from new devices.
 type result struct {
-	accepted    int
+	loadgen.Result
 	acceptedNew int
-	errors      map[string]int
-	latencies   []time.Duration
-	elapsed     time.Duration
-	cpu         time.Duration // this process's user+system CPU during the phase
-}
-
-func (r *result) rps() float64 { return float64(r.accepted) / r.elapsed.Seconds() }
-
-func pct(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(p*float64(len(sorted))+0.5) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func (r *result) print(out io.Writer, name string) {
-	slices.Sort(r.latencies)
-	nerr := 0
-	for _, n := range r.errors {
-		nerr += n
-	}
-	cpuPer := 0.0
-	if r.accepted+nerr > 0 {
-		cpuPer = float64(r.cpu.Microseconds()) / float64(r.accepted+nerr)
-	}
-	fmt.Fprintf(out, "%-34s %7d ok in %.2fs = %6.0f req/s  p50 %5.1f ms  p95 %5.1f ms  p99 %5.1f ms  cpu %3.0f µs/req  errors %d %v\n",
-		name+":", r.accepted, r.elapsed.Seconds(), r.rps(),
-		ms(pct(r.latencies, 0.50)), ms(pct(r.latencies, 0.95)), ms(pct(r.latencies, 0.99)), cpuPer, nerr, r.errors)
 }
 
 // request is one prepared check-in body; isNew says whether its token has
@@ -66,9 +34,9 @@ type request struct {
 func drive(ctx context.Context, client *http.Client, url string, reqs []request, clients int, d time.Duration) *result {
 	var next atomic.Int64
 	var mu sync.Mutex
-	res := &result{errors: map[string]int{}}
+	res := &result{Result: loadgen.Result{Errors: map[string]int{}}}
 	var wg sync.WaitGroup
-	cpu0 := cpuTime()
+	cpu0 := loadgen.CPUTime()
 	start := time.Now()
 	deadline := start.Add(d)
 	for c := 0; c < clients; c++ {
@@ -97,18 +65,18 @@ func drive(ctx context.Context, client *http.Client, url string, reqs []request,
 				}
 			}
 			mu.Lock()
-			res.accepted += ok
+			res.Accepted += ok
 			res.acceptedNew += okNew
-			res.latencies = append(res.latencies, lat...)
+			res.Latencies = append(res.Latencies, lat...)
 			for k, v := range errs {
-				res.errors[k] += v
+				res.Errors[k] += v
 			}
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	res.elapsed = time.Since(start)
-	res.cpu = cpuTime() - cpu0
+	res.Elapsed = time.Since(start)
+	res.CPU = loadgen.CPUTime() - cpu0
 	return res
 }
 
@@ -148,48 +116,4 @@ func errCode(body []byte) string {
 		}
 	}
 	return "?"
-}
-
-func newClient(clients int) *http.Client {
-	return &http.Client{
-		Timeout: 60 * time.Second,
-		Transport: &http.Transport{
-			MaxIdleConns:        clients,
-			MaxIdleConnsPerHost: clients,
-			MaxConnsPerHost:     clients,
-			DisableCompression:  true,
-		},
-	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// loadAvg is the machine's 1-minute load average (Linux only).
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Fields(string(b))[0]
-}
-
-func startProfile(path string) (func(), error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

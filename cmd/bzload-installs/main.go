@@ -38,7 +38,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -51,6 +50,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/bluezone-vn/bluezone/installs"
+	"github.com/bluezone-vn/bluezone/internal/loadgen"
 	"github.com/bluezone-vn/bluezone/store"
 	"github.com/bluezone-vn/bluezone/vnadmin"
 )
@@ -135,7 +135,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	perPhase := int(f.duration.Seconds()*float64(f.maxRate)) + f.clients
 	d0 := installs.DayOf(time.Now())
 	fmt.Fprintf(out, "bzload-installs: db=%s clients=%d duration=%s/phase batch≤%d/%s cpus=%d GOMAXPROCS=%d load average before: %s\n",
-		db.Dialect(), f.clients, f.duration, cfg.BatchSize, cfg.BatchDelay, runtime.NumCPU(), runtime.GOMAXPROCS(0), loadAvg())
+		db.Dialect(), f.clients, f.duration, cfg.BatchSize, cfg.BatchDelay, runtime.NumCPU(), runtime.GOMAXPROCS(0), loadgen.LoadAvg())
 
 	// Returning devices: seeded on d0 through the service's writer.
 	poolSize := 0
@@ -165,25 +165,25 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	defer func() { stopWriter(); <-writerDone }()
 	mux := http.NewServeMux()
 	srv.Register(mux)
-	addr, stopHTTP, err := serveLoopback(mux)
+	addr, stopHTTP, err := loadgen.ServeLoopback(mux)
 	if err != nil {
 		return err
 	}
 	defer stopHTTP()
 	url := "http://" + addr + "/v1/installs/checkin"
-	client := newClient(f.clients)
+	client := loadgen.NewClient(f.clients, 60*time.Second)
 
 	// Warm-up (connections, caches), new devices on the day before d0: it
 	// touches no counter that the phases check.
 	clk.set(d0 - 1)
 	warm := bodies(gen.next(4*f.clients), true)
 	w := drive(ctx, client, url, warm, f.clients, time.Minute)
-	if w.accepted == 0 {
-		return fmt.Errorf("warm-up: nothing accepted: %v", w.errors)
+	if w.Accepted == 0 {
+		return fmt.Errorf("warm-up: nothing accepted: %v", w.Errors)
 	}
-	totalNew := poolSize + w.accepted
+	totalNew := poolSize + w.Accepted
 
-	stopProfile, err := startProfile(f.profile)
+	stopProfile, err := loadgen.StartProfile(f.profile)
 	if err != nil {
 		return err
 	}
@@ -217,8 +217,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			name = fmt.Sprintf("daily (%.0f%% new)", f.newShare*100)
 		}
 		name += " (" + string(db.Dialect()) + ")"
-		r.print(out, name)
-		if r.accepted == len(reqs) {
+		r.Print(out, name)
+		if r.Accepted == len(reqs) {
 			fmt.Fprintf(out, "  note: all %d prepared requests were used before the duration ended; raise --max-rate\n", len(reqs))
 		}
 		totalNew += r.acceptedNew
@@ -243,12 +243,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		ceil.print(out, "bare net/http JSON ceiling")
+		ceil.Print(out, "bare net/http JSON ceiling")
 		for i, r := range results {
-			fmt.Fprintf(out, "  ratio %s / ceiling: %.2f\n", names[i], r.rps()/ceil.rps())
+			fmt.Fprintf(out, "  ratio %s / ceiling: %.2f\n", names[i], r.RPS()/ceil.RPS())
 		}
 	}
-	fmt.Fprintf(out, "load average after: %s\n", loadAvg())
+	fmt.Fprintf(out, "load average after: %s\n", loadgen.LoadAvg())
 	return nil
 }
 
@@ -272,25 +272,11 @@ func checkCounts(ctx context.Context, db *store.DB, day installs.Day, activeDays
 		return fmt.Errorf("check counts: %w", err)
 	}
 	fmt.Fprintf(out, "  stored: new installs %d (acknowledged %d), devices seen that day %d and active on day+%d %d (acknowledged %d)\n",
-		newInstalls, r.acceptedNew, seen, activeDays-1, active, r.accepted)
-	if newInstalls != int64(r.acceptedNew) || seen != r.accepted || active != int64(r.accepted) {
+		newInstalls, r.acceptedNew, seen, activeDays-1, active, r.Accepted)
+	if newInstalls != int64(r.acceptedNew) || seen != r.Accepted || active != int64(r.Accepted) {
 		return errors.New("stored counters differ from the acknowledged check-ins")
 	}
 	return nil
-}
-
-func serveLoopback(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	return ln.Addr().String(), func() {
-		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(c)
-	}, nil
 }
 
 // measureCeiling serves the same kind of bodies with a handler that only
@@ -315,12 +301,12 @@ func measureCeiling(ctx context.Context, gen *generator, f flags, n int) (*resul
 		}
 		_, _ = w.Write(resp)
 	})
-	addr, stop, err := serveLoopback(mux)
+	addr, stop, err := loadgen.ServeLoopback(mux)
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
-	client := newClient(f.clients)
+	client := loadgen.NewClient(f.clients, 60*time.Second)
 	url := "http://" + addr + "/v1/installs/checkin"
 	reqs := bodies(gen.next(n), true)
 	drive(ctx, client, url, reqs[:4*f.clients], f.clients, time.Minute)

@@ -10,13 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
 	"runtime"
-	"runtime/pprof"
-	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bluezone-vn/bluezone/internal/httputil"
+	"github.com/bluezone-vn/bluezone/internal/loadgen"
 	"github.com/bluezone-vn/bluezone/keyserver"
 	"github.com/bluezone-vn/bluezone/store"
 )
@@ -83,14 +79,14 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 
 	mux := http.NewServeMux()
 	srv.Register(mux)
-	addr, stopHTTP, err := serveLoopback(mux)
+	addr, stopHTTP, err := loadgen.ServeLoopback(mux)
 	if err != nil {
 		return err
 	}
 	defer stopHTTP()
 
 	fmt.Fprintf(out, "bzload publish: db=%s (%s) clients=%d keys/request=%d writers=%d duration=%s cpus=%d load average before: %s\n",
-		db.Dialect(), redactDSN(f.db), f.clients, f.keys, f.writers, f.duration, runtime.NumCPU(), loadAvg())
+		db.Dialect(), redactDSN(f.db), f.clients, f.keys, f.writers, f.duration, runtime.NumCPU(), loadgen.LoadAvg())
 	fmt.Fprintf(out, "minting %d requests (ES256 certificates, tekmac over random keys)…\n", f.requests)
 	padding := make([]byte, 1024)
 	_, _ = rand.Read(padding)
@@ -105,13 +101,13 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 		bodies[i] = b
 	}
 
-	client := loadClient(f.clients)
+	client := loadgen.NewClient(f.clients, 30*time.Second)
 	// Warm up: connections, caches, revision key.
 	if _, err := drive(ctx, client, "http://"+addr+"/v1/publish", bodies[:min(len(bodies), f.clients*4)], f.clients, time.Minute, f.keys); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	rest := bodies[min(len(bodies), f.clients*4):]
-	stopProfile, err := startProfile(f.profile)
+	stopProfile, err := loadgen.StartProfile(f.profile)
 	if err != nil {
 		return err
 	}
@@ -120,14 +116,14 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	stopProfile()
-	pub.print(out, "publish (keyserver, "+string(db.Dialect())+")")
+	pub.Print(out, "publish (keyserver, "+string(db.Dialect())+")")
 	printBatches(out, reg)
 
 	var stored int
 	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM exposures`).Scan(&stored); err != nil {
 		return err
 	}
-	wantStored := (pub.accepted + f.clients*4) * f.keys
+	wantStored := (pub.Accepted + f.clients*4) * f.keys
 	fmt.Fprintf(out, "  stored rows: %d (expected %d)\n", stored, wantStored)
 	if stored != wantStored {
 		return fmt.Errorf("stored %d rows, expected %d", stored, wantStored)
@@ -149,12 +145,12 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 			httputil.WriteJSON(w, http.StatusOK, keyserver.PublishResponse{InsertedExposures: len(req.Keys),
 				Padding: httputil.Padding(1024, 2047)})
 		})
-		caddr, cstop, err := serveLoopback(cmux)
+		caddr, cstop, err := loadgen.ServeLoopback(cmux)
 		if err != nil {
 			return err
 		}
 		defer cstop()
-		cclient := loadClient(f.clients)
+		cclient := loadgen.NewClient(f.clients, 30*time.Second)
 		if _, err := drive(ctx, cclient, "http://"+caddr+"/v1/publish", bodies[:min(len(bodies), f.clients*4)], f.clients, time.Minute, f.keys); err != nil {
 			return err
 		}
@@ -162,91 +158,20 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		ceil.print(out, "bare net/http JSON ceiling")
-		fmt.Fprintf(out, "ratio publish/ceiling: %.2f (load average after: %s)\n", pub.rps()/ceil.rps(), loadAvg())
+		ceil.Print(out, "bare net/http JSON ceiling")
+		fmt.Fprintf(out, "ratio publish/ceiling: %.2f (load average after: %s)\n", pub.RPS()/ceil.RPS(), loadgen.LoadAvg())
 	}
 	return nil
 }
 
-func startProfile(path string) (func(), error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
-func serveLoopback(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	return ln.Addr().String(), func() {
-		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(c)
-	}, nil
-}
-
-func loadClient(clients int) *http.Client {
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			MaxIdleConns:        clients * 2,
-			MaxIdleConnsPerHost: clients * 2,
-			MaxConnsPerHost:     clients * 2,
-			DisableCompression:  true,
-		},
-	}
-}
-
-type result struct {
-	accepted  int
-	errors    map[string]int
-	latencies []time.Duration
-	elapsed   time.Duration
-}
-
-func (r *result) rps() float64 { return float64(r.accepted) / r.elapsed.Seconds() }
-
-func pct(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(p*float64(len(sorted))) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
-}
-
-func (r *result) print(out io.Writer, name string) {
-	sort.Slice(r.latencies, func(i, j int) bool { return r.latencies[i] < r.latencies[j] })
-	nerr := 0
-	for _, n := range r.errors {
-		nerr += n
-	}
-	fmt.Fprintf(out, "%s: %d accepted in %.2fs = %.0f req/s; latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; errors %d %v\n",
-		name, r.accepted, r.elapsed.Seconds(), r.rps(),
-		ms(pct(r.latencies, 0.50)), ms(pct(r.latencies, 0.95)), ms(pct(r.latencies, 0.99)), ms(pct(r.latencies, 1)), nerr, r.errors)
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
 // drive sends bodies with the given number of concurrent clients until they
 // run out or the duration passes, and counts 200 answers that report every
 // key inserted as accepted.
-func drive(ctx context.Context, client *http.Client, url string, bodies [][]byte, clients int, d time.Duration, keys int) (*result, error) {
+func drive(ctx context.Context, client *http.Client, url string, bodies [][]byte, clients int, d time.Duration, keys int) (*loadgen.Result, error) {
 	var next atomic.Int64
 	deadline := time.Now().Add(d)
 	var mu sync.Mutex
-	res := &result{errors: map[string]int{}}
+	res := &loadgen.Result{Errors: map[string]int{}}
 	var wg sync.WaitGroup
 	start := time.Now()
 	for c := 0; c < clients; c++ {
@@ -275,18 +200,18 @@ func drive(ctx context.Context, client *http.Client, url string, bodies [][]byte
 				ok++
 			}
 			mu.Lock()
-			res.accepted += ok
-			res.latencies = append(res.latencies, lat...)
+			res.Accepted += ok
+			res.Latencies = append(res.Latencies, lat...)
 			for k, v := range errs {
-				res.errors[k] += v
+				res.Errors[k] += v
 			}
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	res.elapsed = time.Since(start)
-	if res.accepted == 0 {
-		return res, fmt.Errorf("no request accepted: %v", res.errors)
+	res.Elapsed = time.Since(start)
+	if res.Accepted == 0 {
+		return res, fmt.Errorf("no request accepted: %v", res.Errors)
 	}
 	return res, ctx.Err()
 }
@@ -346,14 +271,4 @@ func printBatches(out io.Writer, reg *prometheus.Registry) {
 			}
 		}
 	}
-}
-
-// loadAvg is the machine's 1-minute load average, to judge how much the
-// numbers were disturbed by other work (Linux only).
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Fields(string(b))[0]
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/bluezone-vn/bluezone/internal/loadgen"
 	"github.com/bluezone-vn/bluezone/store"
 )
 
@@ -60,7 +61,7 @@ func runServeKeyserver(ctx context.Context, args []string, out io.Writer) error 
 	go func() { _ = srv.Run(ctx) }()
 	mux := http.NewServeMux()
 	srv.Register(mux)
-	addr, stop, err := serveLoopback(mux)
+	addr, stop, err := loadgen.ServeLoopback(mux)
 	if err != nil {
 		return err
 	}
