@@ -160,7 +160,7 @@ type counterCache map[aggKey]*placeRows
 // hold, from the database; fills the days in between, adds the deltas and
 // writes the changed rows. It returns the places' rows as they will be once
 // the transaction commits.
-func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas, cache counterCache) (counterCache, error) {
+func applyDeltas(ctx context.Context, tx *store.Tx, sc *stmtCache, ds *deltas, cache counterCache) (counterCache, error) {
 	if len(ds.keys) == 0 {
 		return nil, nil
 	}
@@ -178,7 +178,7 @@ func applyDeltas(ctx context.Context, tx *store.Tx, ds *deltas, cache counterCac
 			return nil, err
 		}
 	}
-	w := newRowWriter(tx)
+	w := newRowWriter(tx, sc)
 	keys := make([]aggKey, 0, len(ds.keys))
 	for k := range ds.keys {
 		keys = append(keys, k)
@@ -295,10 +295,12 @@ func loadPlaces(ctx context.Context, tx *store.Tx, ds *deltas, lo Day, known cou
 	return nil
 }
 
-// rowWriter upserts installs_daily rows: in statements of 300 rows on
-// SQLite, in one statement of array parameters on PostgreSQL.
+// rowWriter upserts installs_daily rows: in cached statements of
+// chunkSizes rows on SQLite, in one statement of array parameters on
+// PostgreSQL.
 type rowWriter struct {
 	tx    *store.Tx
+	sc    *stmtCache
 	args  []any
 	n     int
 	provs []string
@@ -307,7 +309,7 @@ type rowWriter struct {
 	vals  [3][]int64
 }
 
-func newRowWriter(tx *store.Tx) *rowWriter { return &rowWriter{tx: tx} }
+func newRowWriter(tx *store.Tx, sc *stmtCache) *rowWriter { return &rowWriter{tx: tx, sc: sc} }
 
 func (w *rowWriter) add(ctx context.Context, k aggKey, r dayRow) error {
 	if w.tx.Dialect() == store.Postgres {
@@ -321,7 +323,7 @@ func (w *rowWriter) add(ctx context.Context, k aggKey, r dayRow) error {
 	}
 	w.args = append(w.args, k.province, k.district, int64(r.Day), r.NewInstalls, r.Installs, r.Active)
 	w.n++
-	if w.n == 300 {
+	if w.n == chunkSizes[0] {
 		return w.flush(ctx)
 	}
 	return nil
@@ -342,8 +344,13 @@ func (w *rowWriter) flush(ctx context.Context) error {
 			w.vals[i] = w.vals[i][:0]
 		}
 	case w.n > 0:
-		_, err = w.tx.Exec(ctx, `INSERT INTO installs_daily (province, district, day, new_installs, installs, active) VALUES `+
-			placeholders(w.n, 6)+upsertDaily, w.args...)
+		args := w.args
+		for w.n > 0 && err == nil {
+			n := nextChunk(w.n)
+			err = w.sc.exec(ctx, w.tx, `INSERT INTO installs_daily (province, district, day, new_installs, installs, active) VALUES `+
+				placeholders(n, 6)+upsertDaily, args[:n*6]...)
+			args, w.n = args[n*6:], w.n-n
+		}
 		w.args, w.n = w.args[:0], 0
 	}
 	if err != nil {

@@ -32,6 +32,7 @@ type Server struct {
 	hmacs    sync.Pool // keyed hash.Hash of tokenHash
 	okResp   atomic.Pointer[okResponse]
 	counters counterCache // the writer's; see counterCache
+	stmts    *stmtCache   // the writer's prepared SQLite statements
 	metrics  metrics
 	batches  atomic.Int64 // committed check-in batches, for benchmarks
 }

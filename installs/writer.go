@@ -2,6 +2,7 @@ package installs
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -38,6 +39,9 @@ func (s *Server) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			s.drain(ctx.Err())
+			if s.stmts != nil {
+				s.stmts.close()
+			}
 			return nil
 		case first = <-s.queue:
 		}
@@ -107,8 +111,11 @@ type tokenState struct {
 // and the aggregate counters they change.
 func (s *Server) writeBatch(ctx context.Context, evs []event) error {
 	var after counterCache
+	if s.stmts == nil {
+		s.stmts = newStmtCache(s.db)
+	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		states, err := loadTokens(ctx, tx, evs)
+		states, err := loadTokens(ctx, tx, s.stmts, evs)
 		if err != nil {
 			return err
 		}
@@ -133,10 +140,10 @@ func (s *Server) writeBatch(ctx context.Context, evs []event) error {
 			ds.transition(nationalKey, true, st.last, nationalKey, ev.day)
 			st.province, st.district, st.last, st.dirty = ev.province, ev.district, ev.day, true
 		}
-		if err := saveTokens(ctx, tx, states); err != nil {
+		if err := saveTokens(ctx, tx, s.stmts, states); err != nil {
 			return err
 		}
-		after, err = applyDeltas(ctx, tx, ds, s.counters)
+		after, err = applyDeltas(ctx, tx, s.stmts, ds, s.counters)
 		return err
 	})
 	if err != nil {
@@ -151,9 +158,7 @@ func (s *Server) writeBatch(ctx context.Context, evs []event) error {
 	return nil
 }
 
-const tokenChunk = 400
-
-func loadTokens(ctx context.Context, tx *store.Tx, evs []event) (map[string]*tokenState, error) {
+func loadTokens(ctx context.Context, tx *store.Tx, sc *stmtCache, evs []event) (map[string]*tokenState, error) {
 	states := make(map[string]*tokenState, len(evs))
 	keys := make([]any, 0, len(evs))
 	for _, ev := range evs {
@@ -162,24 +167,24 @@ func loadTokens(ctx context.Context, tx *store.Tx, evs []event) (map[string]*tok
 			keys = append(keys, ev.hash)
 		}
 	}
-	chunkSize := tokenChunk
-	if tx.Dialect() == store.Postgres {
-		chunkSize = len(keys) // one array parameter, however many
-	}
-	for i := 0; i < len(keys); i += chunkSize {
-		chunk := keys[i:min(i+chunkSize, len(keys))]
-		q := `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash IN (` +
-			placeholders(len(chunk), 1) + `)`
-		args := chunk
+	for i := 0; i < len(keys); {
+		var rows *sql.Rows
+		var err error
 		if tx.Dialect() == store.Postgres {
-			hashes := make([][]byte, len(chunk))
-			for j, k := range chunk {
+			// One array parameter, however many keys.
+			hashes := make([][]byte, len(keys))
+			for j, k := range keys {
 				hashes[j] = k.([]byte)
 			}
-			q = `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash = ANY(?::bytea[])`
-			args = []any{hashes}
+			i = len(keys)
+			rows, err = tx.Query(ctx, `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash = ANY(?::bytea[])`, hashes)
+		} else {
+			n := nextChunk(len(keys) - i)
+			chunk := keys[i : i+n]
+			i += n
+			rows, err = sc.query(ctx, tx, `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash IN (`+
+				placeholders(n, 1)+`)`, chunk...)
 		}
-		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("installs: load tokens: %w", err)
 		}
@@ -201,38 +206,27 @@ func loadTokens(ctx context.Context, tx *store.Tx, evs []event) (map[string]*tok
 	return states, nil
 }
 
-func saveTokens(ctx context.Context, tx *store.Tx, states map[string]*tokenState) error {
+func saveTokens(ctx context.Context, tx *store.Tx, sc *stmtCache, states map[string]*tokenState) error {
 	if tx.Dialect() == store.Postgres {
 		return saveTokensPG(ctx, tx, states)
 	}
-	args := make([]any, 0, tokenChunk*4)
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
+	args := make([]any, 0, len(states)*4)
+	for h, st := range states {
+		if st.dirty {
+			args = append(args, []byte(h), st.province, st.district, int64(st.last))
 		}
+	}
+	for rows := len(args) / 4; rows > 0; {
+		n := nextChunk(rows)
 		q := `INSERT INTO installs_tokens (token_hash, province, district, last_day) VALUES ` +
 			placeholders(n, 4) + ` ON CONFLICT (token_hash) DO UPDATE SET province = excluded.province,
 			district = excluded.district, last_day = excluded.last_day`
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
+		if err := sc.exec(ctx, tx, q, args[:n*4]...); err != nil {
 			return fmt.Errorf("installs: save tokens: %w", err)
 		}
-		args, n = args[:0], 0
-		return nil
+		args, rows = args[n*4:], rows-n
 	}
-	for h, st := range states {
-		if !st.dirty {
-			continue
-		}
-		args = append(args, []byte(h), st.province, st.district, int64(st.last))
-		n++
-		if n == tokenChunk {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	return flush()
+	return nil
 }
 
 // placeholders returns n groups of cols '?' each: "(?,?),(?,?)" for cols >

@@ -154,6 +154,20 @@ func (tx *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 	return tx.tx.PrepareContext(ctx, Rebind(tx.dialect, query))
 }
 
+// PrepareReusable prepares a statement on the database, to be run inside
+// transactions through Tx.Stmt. database/sql keeps one prepared copy per
+// connection, so a statement run in many transactions is parsed once per
+// connection rather than once per run. The caller closes it.
+func (db *DB) PrepareReusable(ctx context.Context, query string) (*sql.Stmt, error) {
+	return db.sql.PrepareContext(ctx, Rebind(db.dialect, query))
+}
+
+// Stmt returns stmt (from DB.PrepareReusable) bound to this transaction;
+// it is closed with the transaction, stmt itself stays open.
+func (tx *Tx) Stmt(ctx context.Context, stmt *sql.Stmt) *sql.Stmt {
+	return tx.tx.StmtContext(ctx, stmt)
+}
+
 // InTx runs fn in a transaction, committing when fn returns nil and rolling
 // back otherwise. On SQLite the transaction takes the write lock at once
 // (BEGIN IMMEDIATE), so two writers never dead-lock on an upgrade.
