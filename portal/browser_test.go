@@ -54,7 +54,11 @@ func TestBrowserCaseToClaim(t *testing.T) {
 		t.Fatalf("new case status %q", st)
 	}
 	tab.Do(t, chromedp.Click(css("#to-confirmed")), chromedp.SetValue(css("#st-test-date"), "2020-08-12"),
-		chromedp.Click(css("#change-status")), chromedp.WaitVisible(css("#issue-code")))
+		chromedp.Click(css("#change-status")),
+		// The suspected case's page has an issue button too, so first wait for
+		// the old page to go: only a suspected case offers #to-confirmed.
+		chromedp.WaitNotPresent(css("#to-confirmed")),
+		chromedp.WaitVisible(css("#issue-code")))
 	if st := text("#case-status"); st != "F0 (xác nhận)" {
 		t.Fatalf("status after confirming %q", st)
 	}
