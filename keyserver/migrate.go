@@ -3,8 +3,6 @@ package keyserver
 import (
 	"context"
 	"embed"
-	"fmt"
-	"io/fs"
 
 	"github.com/bluezone-vn/bluezone/store"
 )
@@ -20,15 +18,5 @@ const Component = "keyserver"
 // the export worker), health authorities and their keys, authorized apps and
 // revision-token keys. It is safe to call on every start.
 func Migrate(ctx context.Context, db *store.DB) error {
-	if db == nil {
-		return fmt.Errorf("keyserver: migrate: nil database")
-	}
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return fmt.Errorf("keyserver: migrate: %w", err)
-	}
-	if err := db.Migrate(ctx, Component, sub); err != nil {
-		return fmt.Errorf("keyserver: %w", err)
-	}
-	return nil
+	return db.Migrate(ctx, Component, migrationFiles, "migrations")
 }

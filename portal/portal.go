@@ -20,7 +20,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -40,11 +39,7 @@ const Component = "portal"
 
 // Migrate applies the portal's migrations (component "portal").
 func Migrate(ctx context.Context, db *store.DB) error {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return fmt.Errorf("portal migrations: %w", err)
-	}
-	return db.Migrate(ctx, Component, sub)
+	return db.Migrate(ctx, Component, migrationFiles, "migrations")
 }
 
 // Config holds the portal's settings. Start from DefaultConfig.

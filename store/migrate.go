@@ -10,8 +10,9 @@ import (
 	"strings"
 )
 
-// Migrate applies the component's migrations found in fsys (its top folder)
-// that this database has not yet applied, in version order, each in its own
+// Migrate applies the component's migrations found in the folder dir of
+// fsys (typically an embed.FS and "migrations"; "." for its top) that this
+// database has not yet applied, in version order, each in its own
 // transaction, and records them in schema_migrations.
 //
 // File names are NNN_description.sql for SQL both engines accept, or the pair
@@ -19,9 +20,16 @@ import (
 // differ. Migrations are forward-only: a recorded version is never run again,
 // and there are no down files. Two components keep separate version
 // sequences, so each service owns its tables.
-func (db *DB) Migrate(ctx context.Context, component string, fsys fs.FS) error {
+func (db *DB) Migrate(ctx context.Context, component string, fsys fs.FS, dir string) error {
+	if db == nil {
+		return fmt.Errorf("migrate %s: nil database", component)
+	}
 	if component == "" {
 		return fmt.Errorf("migrate: empty component name")
+	}
+	fsys, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", component, err)
 	}
 	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		component TEXT NOT NULL,

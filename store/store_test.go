@@ -31,11 +31,11 @@ func TestMigrateAndQuery(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fsys := os.DirFS("testdata/migrations")
-		if err := db.Migrate(ctx, "demo", fsys); err != nil {
+		if err := db.Migrate(ctx, "demo", fsys, "."); err != nil {
 			t.Fatal(err)
 		}
 		// A second run applies nothing and fails on nothing.
-		if err := db.Migrate(ctx, "demo", fsys); err != nil {
+		if err := db.Migrate(ctx, "demo", fsys, "."); err != nil {
 			t.Fatalf("second migrate: %v", err)
 		}
 		var n int
@@ -81,17 +81,24 @@ func TestMigrateBadNames(t *testing.T) {
 		"no number": {"init.sql": {Data: []byte("SELECT 1")}},
 		"duplicate": {"001_a.sql": {Data: []byte("SELECT 1")}, "001_b.sql": {Data: []byte("SELECT 1")}},
 	} {
-		if err := db.Migrate(ctx, "bad", fsys); err == nil {
+		if err := db.Migrate(ctx, "bad", fsys, "."); err == nil {
 			t.Errorf("%s: Migrate succeeded, want an error", name)
 		}
 	}
 	broken := fstest.MapFS{"001_ok.sql": {Data: []byte("CREATE TABLE ok (x INTEGER)")}, "002_bad.sql": {Data: []byte("CREATE TABLE")}}
-	if err := db.Migrate(ctx, "broken", broken); err == nil {
+	if err := db.Migrate(ctx, "broken", broken, "."); err == nil {
 		t.Fatal("broken migration succeeded")
 	}
 	var n int
 	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE component = 'broken'`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("recorded = %d, %v; want only the good one", n, err)
+	}
+	var none *store.DB
+	if err := none.Migrate(ctx, "x", broken, "."); err == nil {
+		t.Fatal("Migrate on a nil database succeeded")
+	}
+	if err := db.Migrate(ctx, "x", broken, "no-such-folder"); err == nil {
+		t.Fatal("Migrate of a missing folder succeeded")
 	}
 	if _, err := store.Open(ctx, ""); err == nil {
 		t.Fatal("Open with empty DSN succeeded")

@@ -19,7 +19,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -36,11 +35,7 @@ var migrationFiles embed.FS
 
 // Migrate applies the service's migrations (component "verification").
 func Migrate(ctx context.Context, db *store.DB) error {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return fmt.Errorf("verification migrations: %w", err)
-	}
-	return db.Migrate(ctx, "verification", sub)
+	return db.Migrate(ctx, "verification", migrationFiles, "migrations")
 }
 
 // Server is the verification service. It is safe for concurrent use.

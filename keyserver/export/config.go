@@ -20,7 +20,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"regexp"
 	"time"
 
@@ -159,15 +158,5 @@ const Component = "export"
 // export_padding, export_locks). The exposures table it reads is the key
 // server's: run keyserver.Migrate too. Safe to call on every start.
 func Migrate(ctx context.Context, db *store.DB) error {
-	if db == nil {
-		return errors.New("export: migrate: nil database")
-	}
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return fmt.Errorf("export: migrate: %w", err)
-	}
-	if err := db.Migrate(ctx, Component, sub); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	return nil
+	return db.Migrate(ctx, Component, migrationFiles, "migrations")
 }
