@@ -158,9 +158,9 @@ type counterCache map[aggKey]*placeRows
 // from the first day changed on (and the latest row before, to carry the
 // installed count into new rows) from the cache or, for places it does not
 // hold, from the database; fills the days in between, adds the deltas and
-// writes the changed rows. It returns the places' rows as they will be once
+// hands the changed rows to w (which the caller flushes). It returns the places' rows as they will be once
 // the transaction commits.
-func applyDeltas(ctx context.Context, tx *store.Tx, sc *stmtCache, ds *deltas, cache counterCache) (counterCache, error) {
+func applyDeltas(ctx context.Context, q store.Querier, w *rowWriter, ds *deltas, cache counterCache) (counterCache, error) {
 	if len(ds.keys) == 0 {
 		return nil, nil
 	}
@@ -174,11 +174,10 @@ func applyDeltas(ctx context.Context, tx *store.Tx, sc *stmtCache, ds *deltas, c
 		}
 	}
 	if len(known) < len(ds.keys) {
-		if err := loadPlaces(ctx, tx, ds, lo, known); err != nil {
+		if err := loadPlaces(ctx, q, ds, lo, known); err != nil {
 			return nil, err
 		}
 	}
-	w := newRowWriter(tx, sc)
 	keys := make([]aggKey, 0, len(ds.keys))
 	for k := range ds.keys {
 		keys = append(keys, k)
@@ -250,12 +249,12 @@ func applyDeltas(ctx context.Context, tx *store.Tx, sc *stmtCache, ds *deltas, c
 		}
 		after[k] = next.trim(min(kd.min, max(pr.from, kd.max-3*ds.n)))
 	}
-	return after, w.flush(ctx)
+	return after, nil
 }
 
 // loadPlaces reads from the database the rows from day lo on of the places
 // in ds that known lacks, and the latest row before lo of each.
-func loadPlaces(ctx context.Context, tx *store.Tx, ds *deltas, lo Day, known counterCache) error {
+func loadPlaces(ctx context.Context, tx store.Querier, ds *deltas, lo Day, known counterCache) error {
 	missing := make(counterCache)
 	var need []latestReq
 	for k := range ds.keys {
@@ -297,8 +296,10 @@ func loadPlaces(ctx context.Context, tx *store.Tx, ds *deltas, lo Day, known cou
 
 // rowWriter upserts installs_daily rows: in cached statements of
 // chunkSizes rows on SQLite, in one statement of array parameters on
-// PostgreSQL.
+// PostgreSQL (with pg set, it only collects the arrays; writeBatchPG sends
+// them with the tokens).
 type rowWriter struct {
+	pg    bool
 	tx    *store.Tx
 	sc    *stmtCache
 	args  []any
@@ -309,10 +310,12 @@ type rowWriter struct {
 	vals  [3][]int64
 }
 
-func newRowWriter(tx *store.Tx, sc *stmtCache) *rowWriter { return &rowWriter{tx: tx, sc: sc} }
+func newRowWriter(tx *store.Tx, sc *stmtCache) *rowWriter {
+	return &rowWriter{pg: tx.Dialect() == store.Postgres, tx: tx, sc: sc}
+}
 
 func (w *rowWriter) add(ctx context.Context, k aggKey, r dayRow) error {
-	if w.tx.Dialect() == store.Postgres {
+	if w.pg {
 		w.provs = append(w.provs, k.province)
 		w.dists = append(w.dists, k.district)
 		w.days = append(w.days, int64(r.Day))
@@ -335,7 +338,7 @@ const upsertDaily = ` ON CONFLICT (province, district, day) DO UPDATE SET
 func (w *rowWriter) flush(ctx context.Context) error {
 	var err error
 	switch {
-	case w.tx.Dialect() == store.Postgres && len(w.provs) > 0:
+	case w.pg && len(w.provs) > 0:
 		_, err = w.tx.Exec(ctx, `INSERT INTO installs_daily (province, district, day, new_installs, installs, active)
 			SELECT * FROM unnest(?::text[], ?::text[], ?::integer[], ?::bigint[], ?::bigint[], ?::bigint[])`+upsertDaily,
 			w.provs, w.dists, w.days, w.vals[0], w.vals[1], w.vals[2])

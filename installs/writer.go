@@ -110,6 +110,9 @@ type tokenState struct {
 // writeBatch records a batch of check-ins in one transaction: token rows
 // and the aggregate counters they change.
 func (s *Server) writeBatch(ctx context.Context, evs []event) error {
+	if s.db.Dialect() == store.Postgres {
+		return s.writeBatchPG(ctx, evs)
+	}
 	var after counterCache
 	if s.stmts == nil {
 		s.stmts = newStmtCache(s.db)
@@ -119,46 +122,110 @@ func (s *Server) writeBatch(ctx context.Context, evs []event) error {
 		if err != nil {
 			return err
 		}
-		ds := newDeltas(Day(s.cfg.ActiveDays))
-		for _, ev := range evs {
-			st := states[string(ev.hash)]
-			if !st.exists {
-				ds.transition(aggKey{}, false, 0, aggKey{ev.province, ev.district}, ev.day)
-				ds.transition(aggKey{}, false, 0, aggKey{ev.province, provinceLevel}, ev.day)
-				ds.transition(aggKey{}, false, 0, nationalKey, ev.day)
-				*st = tokenState{province: ev.province, district: ev.district, last: ev.day, exists: true, dirty: true}
-				continue
-			}
-			if st.last > ev.day {
-				continue // a late check-in from before midnight: already superseded
-			}
-			if st.last == ev.day && st.province == ev.province && st.district == ev.district {
-				continue // idempotent: already counted today, here
-			}
-			ds.transition(aggKey{st.province, st.district}, true, st.last, aggKey{ev.province, ev.district}, ev.day)
-			ds.transition(aggKey{st.province, provinceLevel}, true, st.last, aggKey{ev.province, provinceLevel}, ev.day)
-			ds.transition(nationalKey, true, st.last, nationalKey, ev.day)
-			st.province, st.district, st.last, st.dirty = ev.province, ev.district, ev.day, true
-		}
+		ds := s.transitions(evs, states)
 		if err := saveTokens(ctx, tx, s.stmts, states); err != nil {
 			return err
 		}
-		after, err = applyDeltas(ctx, tx, s.stmts, ds, s.counters)
-		return err
+		w := newRowWriter(tx, s.stmts)
+		if after, err = applyDeltas(ctx, tx, w, ds, s.counters); err != nil {
+			return err
+		}
+		return w.flush(ctx)
 	})
 	if err != nil {
 		return err
 	}
+	s.keepCounters(after)
+	return nil
+}
+
+// writeBatchPG is writeBatch on PostgreSQL in two round trips instead of
+// five (begin, read tokens, write tokens, write counters, commit): it reads
+// the batch's tokens (and any counter rows the cache lacks) outside a
+// transaction, then writes tokens and counters in one statement of two
+// data-modifying CTEs, which PostgreSQL runs atomically and commits before
+// answering. Reading outside the write is safe because the writer alone
+// changes these tables (see Run), so nothing can change them in between.
+func (s *Server) writeBatchPG(ctx context.Context, evs []event) error {
+	states, err := loadTokens(ctx, s.db, nil, evs)
+	if err != nil {
+		return err
+	}
+	ds := s.transitions(evs, states)
+	w := &rowWriter{pg: true}
+	after, err := applyDeltas(ctx, s.db, w, ds, s.counters)
+	if err != nil {
+		return err
+	}
+	var hashes [][]byte
+	var provs, dists []string
+	var days []int64
+	for h, st := range states {
+		if st.dirty {
+			hashes = append(hashes, []byte(h))
+			provs = append(provs, st.province)
+			dists = append(dists, st.district)
+			days = append(days, int64(st.last))
+		}
+	}
+	if len(hashes) == 0 && len(w.provs) == 0 {
+		return nil
+	}
+	_, err = s.db.Exec(ctx, `WITH t AS (INSERT INTO installs_tokens (token_hash, province, district, last_day)
+		SELECT * FROM unnest(?::bytea[], ?::text[], ?::text[], ?::integer[])
+		ON CONFLICT (token_hash) DO UPDATE SET province = excluded.province,
+		district = excluded.district, last_day = excluded.last_day RETURNING 1),
+		d AS (INSERT INTO installs_daily (province, district, day, new_installs, installs, active)
+		SELECT * FROM unnest(?::text[], ?::text[], ?::integer[], ?::bigint[], ?::bigint[], ?::bigint[])`+upsertDaily+` RETURNING 1)
+		SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM d)`,
+		hashes, provs, dists, days, w.provs, w.dists, w.days, w.vals[0], w.vals[1], w.vals[2])
+	if err != nil {
+		return fmt.Errorf("installs: write batch: %w", err)
+	}
+	s.keepCounters(after)
+	return nil
+}
+
+// transitions applies evs to the tokens' stored states (marking those that
+// change dirty) and returns the counter deltas they cause.
+func (s *Server) transitions(evs []event, states map[string]*tokenState) *deltas {
+	ds := newDeltas(Day(s.cfg.ActiveDays))
+	for _, ev := range evs {
+		st := states[string(ev.hash)]
+		if !st.exists {
+			ds.transition(aggKey{}, false, 0, aggKey{ev.province, ev.district}, ev.day)
+			ds.transition(aggKey{}, false, 0, aggKey{ev.province, provinceLevel}, ev.day)
+			ds.transition(aggKey{}, false, 0, nationalKey, ev.day)
+			*st = tokenState{province: ev.province, district: ev.district, last: ev.day, exists: true, dirty: true}
+			continue
+		}
+		if st.last > ev.day {
+			continue // a late check-in from before midnight: already superseded
+		}
+		if st.last == ev.day && st.province == ev.province && st.district == ev.district {
+			continue // idempotent: already counted today, here
+		}
+		ds.transition(aggKey{st.province, st.district}, true, st.last, aggKey{ev.province, ev.district}, ev.day)
+		ds.transition(aggKey{st.province, provinceLevel}, true, st.last, aggKey{ev.province, provinceLevel}, ev.day)
+		ds.transition(nationalKey, true, st.last, nationalKey, ev.day)
+		st.province, st.district, st.last, st.dirty = ev.province, ev.district, ev.day, true
+	}
+	return ds
+}
+
+// keepCounters puts a committed batch's counter rows into the cache.
+func (s *Server) keepCounters(after counterCache) {
 	if s.counters == nil {
 		s.counters = make(counterCache)
 	}
 	for k, pr := range after {
 		s.counters[k] = pr
 	}
-	return nil
 }
 
-func loadTokens(ctx context.Context, tx *store.Tx, sc *stmtCache, evs []event) (map[string]*tokenState, error) {
+// loadTokens reads the stored state of the batch's tokens through q (a
+// *store.Tx on SQLite, which it needs for the cached statements of sc).
+func loadTokens(ctx context.Context, q store.Querier, sc *stmtCache, evs []event) (map[string]*tokenState, error) {
 	states := make(map[string]*tokenState, len(evs))
 	keys := make([]any, 0, len(evs))
 	for _, ev := range evs {
@@ -170,19 +237,19 @@ func loadTokens(ctx context.Context, tx *store.Tx, sc *stmtCache, evs []event) (
 	for i := 0; i < len(keys); {
 		var rows *sql.Rows
 		var err error
-		if tx.Dialect() == store.Postgres {
+		if q.Dialect() == store.Postgres {
 			// One array parameter, however many keys.
 			hashes := make([][]byte, len(keys))
 			for j, k := range keys {
 				hashes[j] = k.([]byte)
 			}
 			i = len(keys)
-			rows, err = tx.Query(ctx, `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash = ANY(?::bytea[])`, hashes)
+			rows, err = q.Query(ctx, `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash = ANY(?::bytea[])`, hashes)
 		} else {
 			n := nextChunk(len(keys) - i)
 			chunk := keys[i : i+n]
 			i += n
-			rows, err = sc.query(ctx, tx, `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash IN (`+
+			rows, err = sc.query(ctx, q.(*store.Tx), `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash IN (`+
 				placeholders(n, 1)+`)`, chunk...)
 		}
 		if err != nil {
@@ -206,10 +273,9 @@ func loadTokens(ctx context.Context, tx *store.Tx, sc *stmtCache, evs []event) (
 	return states, nil
 }
 
+// saveTokens writes the changed tokens on SQLite (PostgreSQL writes them
+// in writeBatchPG).
 func saveTokens(ctx context.Context, tx *store.Tx, sc *stmtCache, states map[string]*tokenState) error {
-	if tx.Dialect() == store.Postgres {
-		return saveTokensPG(ctx, tx, states)
-	}
 	args := make([]any, 0, len(states)*4)
 	for h, st := range states {
 		if st.dirty {
@@ -245,31 +311,4 @@ func placeholders(n, cols int) string {
 		b.WriteString(group)
 	}
 	return b.String()
-}
-
-// saveTokensPG writes all changed tokens with one statement of four array
-// parameters: PostgreSQL parses and plans it once, whatever the batch size.
-func saveTokensPG(ctx context.Context, tx *store.Tx, states map[string]*tokenState) error {
-	var hashes [][]byte
-	var provs, dists []string
-	var days []int64
-	for h, st := range states {
-		if st.dirty {
-			hashes = append(hashes, []byte(h))
-			provs = append(provs, st.province)
-			dists = append(dists, st.district)
-			days = append(days, int64(st.last))
-		}
-	}
-	if len(hashes) == 0 {
-		return nil
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO installs_tokens (token_hash, province, district, last_day)
-		SELECT * FROM unnest(?::bytea[], ?::text[], ?::text[], ?::integer[])
-		ON CONFLICT (token_hash) DO UPDATE SET province = excluded.province,
-		district = excluded.district, last_day = excluded.last_day`, hashes, provs, dists, days)
-	if err != nil {
-		return fmt.Errorf("installs: save tokens: %w", err)
-	}
-	return nil
 }
