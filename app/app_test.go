@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,30 +14,16 @@ import (
 // startApp runs a whole app on a loopback port and returns its base URL.
 func startApp(t *testing.T, cfg Config) (*App, string) {
 	t.Helper()
-	a, err := New(context.Background(), cfg)
+	l, err := StartLocal(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, ln) }()
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("Run did not stop within 15 s of cancel")
+		if err := l.Stop(); err != nil {
+			t.Errorf("stop: %v", err)
 		}
-		a.Close()
 	})
-	return a, "http://" + ln.Addr().String()
+	return l.App, l.URL()
 }
 
 func testConfig(t *testing.T) Config {

@@ -56,11 +56,11 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	wall := time.Now()
 	start := time.Date(2020, 7, 20, 0, 0, 0, 0, time.FixedZone("ICT", 7*3600))
 	clk := clock.NewFake(start)
-	srv, stop, err := startDemoServer(ctx, filepath.Join(root, "server"), clk)
+	srv, err := startDemoServer(ctx, filepath.Join(root, "server"), clk)
 	if err != nil {
 		return fmt.Errorf("demo server: %w", err)
 	}
-	defer stop()
+	defer srv.Stop()
 
 	var bar *progressbar.ProgressBar
 	if !*quiet {

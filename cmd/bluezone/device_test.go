@@ -16,11 +16,11 @@ import (
 
 func TestDeviceCommands(t *testing.T) {
 	ctx := context.Background()
-	srv, stop, err := startDemoServer(ctx, t.TempDir(), clock.NewFake(time.Now()))
+	srv, err := startDemoServer(ctx, t.TempDir(), clock.NewFake(time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
+	defer srv.Stop()
 	dir := t.TempDir()
 	alice, bob, carol := filepath.Join(dir, "alice"), filepath.Join(dir, "bob"), filepath.Join(dir, "carol")
 

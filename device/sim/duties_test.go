@@ -36,7 +36,7 @@ func TestDutiesAgainstServer(t *testing.T) {
 	}
 	exposures := func() int {
 		var n int
-		if err := srv.a.DB().QueryRow(ctx, "SELECT COUNT(*) FROM exposures").Scan(&n); err != nil {
+		if err := srv.App.DB().QueryRow(ctx, "SELECT COUNT(*) FROM exposures").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
