@@ -113,13 +113,28 @@ func (s *Server) Run(ctx context.Context) error {
 			writers = defaultPostgresWriters
 		}
 	}
+	var tx txRunner = s.db
+	if s.db.Dialect() == store.SQLite {
+		conn, err := s.writerConn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		tx = conn
+	}
 	var wg sync.WaitGroup
 	for range writers {
 		wg.Add(1)
-		go func() { defer wg.Done(); s.writeLoop(ctx) }()
+		go func() { defer wg.Done(); s.writeLoop(ctx, tx) }()
 	}
 	wg.Wait()
 	return nil
+}
+
+// txRunner runs a transaction: the pool (*store.DB) on PostgreSQL, the
+// writer's own connection (*store.Conn) on SQLite.
+type txRunner interface {
+	InTx(ctx context.Context, fn func(*store.Tx) error) error
 }
 
 // defaultPostgresWriters is the number of concurrent writer transactions
@@ -129,7 +144,7 @@ const defaultPostgresWriters = 3
 // writeLoop is one writer goroutine: it takes every job waiting (up to
 // MaxBatch) and writes them as one batch, until ctx ends; then it commits
 // what is still queued and returns.
-func (s *Server) writeLoop(ctx context.Context) {
+func (s *Server) writeLoop(ctx context.Context, db txRunner) {
 	batch := make([]*writeJob, 0, s.cfg.MaxBatch)
 	for {
 		select {
@@ -141,13 +156,13 @@ func (s *Server) writeLoop(ctx context.Context) {
 				if len(batch) == 0 {
 					break
 				}
-				s.writeBatch(dctx, batch)
+				s.writeBatch(dctx, db, batch)
 			}
 			cancel()
 			return
 		case j := <-s.queue:
 			batch = s.drain(append(batch[:0], j))
-			s.writeBatch(ctx, batch)
+			s.writeBatch(ctx, db, batch)
 		}
 	}
 }
@@ -165,20 +180,20 @@ func (s *Server) drain(batch []*writeJob) []*writeJob {
 	return batch
 }
 
-func (s *Server) writeBatch(ctx context.Context, batch []*writeJob) {
+func (s *Server) writeBatch(ctx context.Context, db txRunner, batch []*writeJob) {
 	start := time.Now()
-	results, slow, err := s.writeFast(ctx, batch)
+	results, slow, err := s.writeFast(ctx, db, batch)
 	// A conflict in the careful path means another writer (PostgreSQL)
 	// stored one of the keys after this transaction read them: read again.
 	for try := 0; errors.Is(err, errConflict) && try < conflictRetries; try++ {
-		results, slow, err = s.writeCareful(ctx, batch)
+		results, slow, err = s.writeCareful(ctx, db, batch)
 	}
 	if err != nil {
 		// Fall back to one transaction per job so one bad job cannot fail
 		// the others.
 		s.log.Error("keyserver: batch write failed; retrying jobs one by one", "jobs", len(batch), "err", err)
 		for _, job := range batch {
-			job.done <- s.writeOne(ctx, job)
+			job.done <- s.writeOne(ctx, db, job)
 		}
 		return
 	}
@@ -190,7 +205,7 @@ func (s *Server) writeBatch(ctx context.Context, batch []*writeJob) {
 	}
 	for i, job := range batch {
 		if slow[i] {
-			job.done <- s.writeOne(ctx, job)
+			job.done <- s.writeOne(ctx, db, job)
 		}
 	}
 }
@@ -211,20 +226,26 @@ const conflictRetries = 5
 // inserts to the file system once the table holds some 100,000 keys.
 const writerCacheKiB = 64 << 10
 
-func bigCache(ctx context.Context, tx *store.Tx) error {
-	if tx.Dialect() != store.SQLite {
-		return nil
+// writerConn takes the SQLite connection the writer commits on for as long
+// as it runs, so that its page cache stays warm (see store.Conn), and sizes
+// that cache.
+func (s *Server) writerConn(ctx context.Context) (*store.Conn, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("keyserver: writer connection: %w", err)
 	}
-	if _, err := tx.Exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
-		return fmt.Errorf("set cache size: %w", err)
+	if _, err := conn.Exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("keyserver: set cache size: %w", err)
 	}
 	// The writer's commits do not checkpoint the WAL themselves (that
 	// copies pages and fsyncs the database file inside the commit);
 	// checkpointer does it beside them.
-	if _, err := tx.Exec(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
-		return fmt.Errorf("set wal_autocheckpoint: %w", err)
+	if _, err := conn.Exec(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("keyserver: set wal_autocheckpoint: %w", err)
 	}
-	return nil
+	return conn, nil
 }
 
 // checkpointer runs passive WAL checkpoints on SQLite every interval until
@@ -252,7 +273,7 @@ func (s *Server) checkpointer(ctx context.Context, every time.Duration) {
 // them all without looking first; if any key turns out to be stored, it
 // rolls back with errConflict. Jobs reporting negative (which never insert,
 // only revise) are left to writeOne.
-func (s *Server) writeFast(ctx context.Context, batch []*writeJob) ([]writeResult, []bool, error) {
+func (s *Server) writeFast(ctx context.Context, db txRunner, batch []*writeJob) ([]writeResult, []bool, error) {
 	results := make([]writeResult, len(batch))
 	slow := make([]bool, len(batch))
 	var inserts []exposure
@@ -273,10 +294,7 @@ func (s *Server) writeFast(ctx context.Context, batch []*writeJob) ([]writeResul
 		}
 		return results, slow, err
 	}
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := bigCache(ctx, tx); err != nil {
-			return err
-		}
+	err := db.InTx(ctx, func(tx *store.Tx) error {
 		return insertExposures(ctx, tx, inserts)
 	})
 	return results, slow, err
@@ -284,10 +302,10 @@ func (s *Server) writeFast(ctx context.Context, batch []*writeJob) ([]writeResul
 
 // writeCareful reads the stored rows for every key of the batch and applies
 // the revision rules job by job; jobs that revise are left to writeOne.
-func (s *Server) writeCareful(ctx context.Context, batch []*writeJob) ([]writeResult, []bool, error) {
+func (s *Server) writeCareful(ctx context.Context, db txRunner, batch []*writeJob) ([]writeResult, []bool, error) {
 	results := make([]writeResult, len(batch))
 	slow := make([]bool, len(batch))
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err := db.InTx(ctx, func(tx *store.Tx) error {
 		clear(slow)
 		stored, err := readStored(ctx, tx, batch)
 		if err != nil {
@@ -320,17 +338,17 @@ func (s *Server) writeCareful(ctx context.Context, batch []*writeJob) ([]writeRe
 
 // writeOne runs one job in its own transaction, revisions included,
 // deciding again when a concurrent writer stored one of its keys first.
-func (s *Server) writeOne(ctx context.Context, job *writeJob) writeResult {
-	r := s.writeOnce(ctx, job)
+func (s *Server) writeOne(ctx context.Context, db txRunner, job *writeJob) writeResult {
+	r := s.writeOnce(ctx, db, job)
 	for try := 0; errors.Is(r.err, errConflict) && try < conflictRetries; try++ {
-		r = s.writeOnce(ctx, job)
+		r = s.writeOnce(ctx, db, job)
 	}
 	return r
 }
 
-func (s *Server) writeOnce(ctx context.Context, job *writeJob) writeResult {
+func (s *Server) writeOnce(ctx context.Context, db txRunner, job *writeJob) writeResult {
 	var res writeResult
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err := db.InTx(ctx, func(tx *store.Tx) error {
 		stored, err := readStored(ctx, tx, []*writeJob{job})
 		if err != nil {
 			return err
@@ -441,8 +459,12 @@ func insertExposures(ctx context.Context, tx *store.Tx, rows []exposure) error {
 			return fmt.Errorf("insert exposures: %w", err)
 		}
 		defer stmt.Close()
+		// The driver watches a cancellable context with a new goroutine
+		// for every statement it runs; a transaction that has begun is
+		// finished anyway, so its rows are written without one.
+		rowCtx := context.WithoutCancel(ctx)
 		for i := range rows {
-			res, err := stmt.ExecContext(ctx, rowArgs(&rows[i])...)
+			res, err := stmt.ExecContext(rowCtx, rowArgs(&rows[i])...)
 			if err != nil {
 				return fmt.Errorf("insert exposures: %w", err)
 			}

@@ -172,11 +172,60 @@ func (tx *Tx) Stmt(ctx context.Context, stmt *sql.Stmt) *sql.Stmt {
 // back otherwise. On SQLite the transaction takes the write lock at once
 // (BEGIN IMMEDIATE), so two writers never dead-lock on an upgrade.
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
-	stx, err := db.sql.BeginTx(ctx, nil)
+	return inTx(ctx, db.sql, db.dialect, fn)
+}
+
+// Conn is one connection taken out of the pool for the caller's use alone,
+// until Close. A SQLite connection keeps its page cache only while no other
+// connection commits: a writer that always commits on the same Conn finds
+// the pages it wrote still cached, where hopping between pooled
+// connections would make each one drop its cache and read them again.
+type Conn struct {
+	conn    *sql.Conn
+	dialect Dialect
+}
+
+// Conn takes a connection out of the pool; the caller closes it.
+func (db *DB) Conn(ctx context.Context) (*Conn, error) {
+	c, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("take a connection: %w", err)
+	}
+	return &Conn{conn: c, dialect: db.dialect}, nil
+}
+
+// Dialect reports which engine this is.
+func (c *Conn) Dialect() Dialect { return c.dialect }
+
+// Exec runs a statement on the connection, outside any transaction.
+func (c *Conn) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.conn.ExecContext(ctx, Rebind(c.dialect, query), args...)
+}
+
+// QueryRow runs a single-row query on the connection.
+func (c *Conn) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.conn.QueryRowContext(ctx, Rebind(c.dialect, query), args...)
+}
+
+// InTx is DB.InTx on this connection.
+func (c *Conn) InTx(ctx context.Context, fn func(*Tx) error) error {
+	return inTx(ctx, c.conn, c.dialect, fn)
+}
+
+// Close returns the connection to the pool.
+func (c *Conn) Close() error { return c.conn.Close() }
+
+// beginner is what both *sql.DB and *sql.Conn offer.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+func inTx(ctx context.Context, b beginner, d Dialect, fn func(*Tx) error) error {
+	stx, err := b.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(&Tx{tx: stx, dialect: db.dialect}); err != nil {
+	if err := fn(&Tx{tx: stx, dialect: d}); err != nil {
 		_ = stx.Rollback()
 		return err
 	}

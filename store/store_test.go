@@ -104,3 +104,60 @@ func TestMigrateBadNames(t *testing.T) {
 		t.Fatal("Open with empty DSN succeeded")
 	}
 }
+
+// A pinned connection commits and rolls back like the pool, keeps its own
+// session settings, and its commits are seen by the pool.
+func TestConn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := db.Migrate(ctx, "demo", os.DirFS("testdata/migrations"), "."); err != nil {
+			t.Fatal(err)
+		}
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if conn.Dialect() != db.Dialect() {
+			t.Fatalf("dialect %s, want %s", conn.Dialect(), db.Dialect())
+		}
+		if err := conn.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO items (id, name) VALUES (?, ?)`, 1, "a")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		boom := errors.New("boom")
+		err = conn.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO items (id, name) VALUES (?, ?)`, 2, "b"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx error = %v", err)
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM items`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("pool sees %d items, %v; want 1", n, err)
+		}
+		if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM items WHERE name = ?`, "a").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("conn sees %d items named a, %v; want 1", n, err)
+		}
+		// A session setting stays with the connection.
+		if db.Dialect() == store.SQLite {
+			if _, err := conn.Exec(ctx, "PRAGMA cache_size = -12345"); err != nil {
+				t.Fatal(err)
+			}
+			if err := conn.QueryRow(ctx, "PRAGMA cache_size").Scan(&n); err != nil || n != -12345 {
+				t.Fatalf("cache_size = %d, %v", n, err)
+			}
+		}
+		if err := conn.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.InTx(ctx, func(*store.Tx) error { return nil }); err == nil {
+			t.Fatal("InTx on a closed connection succeeded")
+		}
+	})
+}
