@@ -159,8 +159,10 @@ type counterCache map[aggKey]*placeRows
 // installed count into new rows) from the cache or, for places it does not
 // hold, from the database; fills the days in between, adds the deltas and
 // hands the changed rows to w (which the caller flushes). It returns the places' rows as they will be once
-// the transaction commits.
-func applyDeltas(ctx context.Context, q store.Querier, w *rowWriter, ds *deltas, cache counterCache) (counterCache, error) {
+// the transaction commits. beforeRead, when not nil, runs before it reads
+// the database (the pipelined writer waits there for the batch in flight).
+func applyDeltas(ctx context.Context, q store.Querier, w *rowWriter, ds *deltas, cache counterCache,
+	beforeRead func() error) (counterCache, error) {
 	if len(ds.keys) == 0 {
 		return nil, nil
 	}
@@ -174,6 +176,11 @@ func applyDeltas(ctx context.Context, q store.Querier, w *rowWriter, ds *deltas,
 		}
 	}
 	if len(known) < len(ds.keys) {
+		if beforeRead != nil {
+			if err := beforeRead(); err != nil {
+				return nil, err
+			}
+		}
 		if err := loadPlaces(ctx, q, ds, lo, known); err != nil {
 			return nil, err
 		}

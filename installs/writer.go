@@ -33,59 +33,102 @@ type pending struct {
 // It returns nil when ctx ends; check-ins still queued are answered with an
 // error. Run exactly one writer per database: two writers could both count
 // the same new token.
+//
+// On PostgreSQL the writer is pipelined (see pipeline): while one batch's
+// statement and commit are in flight, the next batch is collected, read
+// and decided.
 func (s *Server) Run(ctx context.Context) error {
+	wctx := context.WithoutCancel(ctx)
+	if s.db.Dialect() == store.SQLite {
+		// One connection for every batch keeps its page cache warm: a
+		// SQLite connection drops its cache whenever another one has
+		// committed since it last read.
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("installs: writer connection: %w", err)
+		}
+		defer func() { s.wconn = nil; conn.Close() }()
+		if _, err := conn.Exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
+			return fmt.Errorf("installs: writer cache: %w", err)
+		}
+		s.wconn = conn
+	}
+	var fl *flight // PostgreSQL: the batch being written
 	for {
 		var first *pending
+		var landed <-chan error // nil (never ready) without a flight
+		if fl != nil {
+			landed = fl.done
+		}
 		select {
 		case <-ctx.Done():
+			s.landWait(wctx, fl)
 			s.drain(ctx.Err())
 			if s.stmts != nil {
 				s.stmts.close()
 			}
 			return nil
+		case err := <-landed:
+			s.land(wctx, fl, err)
+			fl = nil
+			continue
 		case first = <-s.queue:
 		}
-		batch := []*pending{first}
-		timer := time.NewTimer(s.cfg.BatchDelay)
-	collect:
-		for len(batch) < s.cfg.BatchSize {
-			select {
-			case p := <-s.queue:
-				batch = append(batch, p)
-			case <-timer.C:
-				break collect
-			case <-ctx.Done():
-				break collect
-			}
-		}
-		timer.Stop()
-		// Whatever else is already waiting joins the batch at no cost.
-	more:
-		for len(batch) < s.cfg.BatchSize {
-			select {
-			case p := <-s.queue:
-				batch = append(batch, p)
-			default:
-				break more
-			}
-		}
+		batch := s.collect(ctx, first)
 		evs := make([]event, len(batch))
 		for i, p := range batch {
 			evs[i] = p.ev
 		}
-		wctx := context.WithoutCancel(ctx)
+		if s.db.Dialect() == store.Postgres {
+			fl = s.pipeline(wctx, fl, batch, evs)
+			continue
+		}
 		err := s.writeBatch(wctx, evs)
 		if err != nil && store.IsUniqueViolation(err) {
 			err = s.writeBatch(wctx, evs) // another writer raced us on a new token
 		}
-		if err == nil {
-			s.metrics.batches.Inc()
-			s.batches.Add(1)
-			s.metrics.batchSize.Observe(float64(len(batch)))
+		s.answer(batch, err)
+	}
+}
+
+// collect takes first and what follows it within Config.BatchDelay, up to
+// Config.BatchSize, plus whatever else is already waiting.
+func (s *Server) collect(ctx context.Context, first *pending) []*pending {
+	batch := []*pending{first}
+	timer := time.NewTimer(s.cfg.BatchDelay)
+	defer timer.Stop()
+collect:
+	for len(batch) < s.cfg.BatchSize {
+		select {
+		case p := <-s.queue:
+			batch = append(batch, p)
+		case <-timer.C:
+			break collect
+		case <-ctx.Done():
+			break collect
 		}
-		for _, p := range batch {
-			p.done <- err
+	}
+	// Whatever else is already waiting joins the batch at no cost.
+	for len(batch) < s.cfg.BatchSize {
+		select {
+		case p := <-s.queue:
+			batch = append(batch, p)
+		default:
+			return batch
 		}
+	}
+	return batch
+}
+
+// answer tells a batch's requests how it ended.
+func (s *Server) answer(batch []*pending, err error) {
+	if err == nil {
+		s.metrics.batches.Inc()
+		s.batches.Add(1)
+		s.metrics.batchSize.Observe(float64(len(batch)))
+	}
+	for _, p := range batch {
+		p.done <- err
 	}
 }
 
@@ -99,6 +142,10 @@ func (s *Server) drain(err error) {
 		}
 	}
 }
+
+// writerCacheKiB is the page cache of the writer's SQLite connection: the
+// token index is keyed by random hashes, so a batch touches pages all over.
+const writerCacheKiB = 64 << 10
 
 // tokenState is a token's stored row, as the batch changes it.
 type tokenState struct {
@@ -117,7 +164,11 @@ func (s *Server) writeBatch(ctx context.Context, evs []event) error {
 	if s.stmts == nil {
 		s.stmts = newStmtCache(s.db)
 	}
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	inTx := s.db.InTx
+	if s.wconn != nil {
+		inTx = s.wconn.InTx
+	}
+	err := inTx(ctx, func(tx *store.Tx) error {
 		states, err := loadTokens(ctx, tx, s.stmts, evs)
 		if err != nil {
 			return err
@@ -127,7 +178,7 @@ func (s *Server) writeBatch(ctx context.Context, evs []event) error {
 			return err
 		}
 		w := newRowWriter(tx, s.stmts)
-		if after, err = applyDeltas(ctx, tx, w, ds, s.counters); err != nil {
+		if after, err = applyDeltas(ctx, tx, w, ds, s.counters, nil); err != nil {
 			return err
 		}
 		return w.flush(ctx)
@@ -147,42 +198,78 @@ func (s *Server) writeBatch(ctx context.Context, evs []event) error {
 // answering. Reading outside the write is safe because the writer alone
 // changes these tables (see Run), so nothing can change them in between.
 func (s *Server) writeBatchPG(ctx context.Context, evs []event) error {
-	states, err := loadTokens(ctx, s.db, nil, evs)
+	b, err := s.preparePG(ctx, evs, nil, nil)
 	if err != nil {
 		return err
+	}
+	if err := s.execPG(ctx, b); err != nil {
+		return err
+	}
+	s.keepCounters(b.after)
+	return nil
+}
+
+// pgBatch is a PostgreSQL batch decided and ready to write.
+type pgBatch struct {
+	states map[string]*tokenState // every token of the batch, as it will be
+	after  counterCache
+	hashes [][]byte
+	provs  []string
+	dists  []string
+	days   []int64
+	w      *rowWriter
+}
+
+// preparePG reads what evs need and decides the batch. Tokens found in
+// overlay (the batch in flight, see runPipelined) are taken from it rather
+// than read; beforeRead runs before counter rows are read from the database.
+func (s *Server) preparePG(ctx context.Context, evs []event, overlay map[string]*tokenState, beforeRead func() error) (*pgBatch, error) {
+	states, err := loadTokensOver(ctx, s.db, nil, evs, overlay)
+	if err != nil {
+		return nil, err
 	}
 	ds := s.transitions(evs, states)
-	w := &rowWriter{pg: true}
-	after, err := applyDeltas(ctx, s.db, w, ds, s.counters)
-	if err != nil {
-		return err
+	b := &pgBatch{states: states, w: &rowWriter{pg: true}}
+	if b.after, err = applyDeltas(ctx, s.db, b.w, ds, s.counters, beforeRead); err != nil {
+		return nil, err
 	}
-	var hashes [][]byte
-	var provs, dists []string
-	var days []int64
 	for h, st := range states {
 		if st.dirty {
-			hashes = append(hashes, []byte(h))
-			provs = append(provs, st.province)
-			dists = append(dists, st.district)
-			days = append(days, int64(st.last))
+			b.hashes = append(b.hashes, []byte(h))
+			b.provs = append(b.provs, st.province)
+			b.dists = append(b.dists, st.district)
+			b.days = append(b.days, int64(st.last))
 		}
 	}
-	if len(hashes) == 0 && len(w.provs) == 0 {
+	return b, nil
+}
+
+// execPGFault, when set (by tests only), runs before each batch statement
+// on PostgreSQL; an error it returns fails the batch as the database would.
+var execPGFault func() error
+
+// execPG writes a prepared batch in one autocommit statement.
+func (s *Server) execPG(ctx context.Context, b *pgBatch) error {
+	w := b.w
+	if len(b.hashes) == 0 && len(w.provs) == 0 {
 		return nil
 	}
-	_, err = s.db.Exec(ctx, `WITH t AS (INSERT INTO installs_tokens (token_hash, province, district, last_day)
+	if execPGFault != nil {
+		if err := execPGFault(); err != nil {
+			return fmt.Errorf("installs: write batch: %w", err)
+		}
+	}
+	_, err := s.db.Exec(ctx, `WITH t AS (INSERT INTO installs_tokens (token_hash, province, district, last_day)
 		SELECT * FROM unnest(?::bytea[], ?::text[], ?::text[], ?::integer[])
 		ON CONFLICT (token_hash) DO UPDATE SET province = excluded.province,
 		district = excluded.district, last_day = excluded.last_day RETURNING 1),
 		d AS (INSERT INTO installs_daily (province, district, day, new_installs, installs, active)
 		SELECT * FROM unnest(?::text[], ?::text[], ?::integer[], ?::bigint[], ?::bigint[], ?::bigint[])`+upsertDaily+` RETURNING 1)
 		SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM d)`,
-		hashes, provs, dists, days, w.provs, w.dists, w.days, w.vals[0], w.vals[1], w.vals[2])
+		b.hashes, b.provs, b.dists, b.days, w.provs, w.dists, w.days, w.vals[0], w.vals[1], w.vals[2])
 	if err != nil {
 		return fmt.Errorf("installs: write batch: %w", err)
 	}
-	s.keepCounters(after)
 	return nil
 }
 
@@ -226,13 +313,26 @@ func (s *Server) keepCounters(after counterCache) {
 // loadTokens reads the stored state of the batch's tokens through q (a
 // *store.Tx on SQLite, which it needs for the cached statements of sc).
 func loadTokens(ctx context.Context, q store.Querier, sc *stmtCache, evs []event) (map[string]*tokenState, error) {
+	return loadTokensOver(ctx, q, sc, evs, nil)
+}
+
+// loadTokensOver is loadTokens taking the tokens that overlay holds from it
+// (as they are there, but not dirty) instead of reading them.
+func loadTokensOver(ctx context.Context, q store.Querier, sc *stmtCache, evs []event, overlay map[string]*tokenState) (map[string]*tokenState, error) {
 	states := make(map[string]*tokenState, len(evs))
 	keys := make([]any, 0, len(evs))
 	for _, ev := range evs {
-		if _, ok := states[string(ev.hash)]; !ok {
-			states[string(ev.hash)] = &tokenState{}
-			keys = append(keys, ev.hash)
+		if _, ok := states[string(ev.hash)]; ok {
+			continue
 		}
+		if o, ok := overlay[string(ev.hash)]; ok {
+			st := *o
+			st.dirty = false
+			states[string(ev.hash)] = &st
+			continue
+		}
+		states[string(ev.hash)] = &tokenState{}
+		keys = append(keys, ev.hash)
 	}
 	for i := 0; i < len(keys); {
 		var rows *sql.Rows
