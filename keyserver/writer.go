@@ -102,10 +102,6 @@ func (s *Server) Run(ctx context.Context) error {
 		return errors.New("keyserver: Run called twice")
 	}
 	defer close(s.stopped)
-	cpCtx, stopCP := context.WithCancel(context.WithoutCancel(ctx))
-	cpDone := make(chan struct{})
-	go func() { defer close(cpDone); s.checkpointer(cpCtx, 250*time.Millisecond) }()
-	defer func() { stopCP(); <-cpDone }()
 	writers := 1
 	if s.db.Dialect() != store.SQLite {
 		writers = s.cfg.Writers
@@ -114,6 +110,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}
 	var tx txRunner = s.db
+	var wal *walKeeper // SQLite only
 	if s.db.Dialect() == store.SQLite {
 		conn, err := s.writerConn(ctx)
 		if err != nil {
@@ -121,11 +118,16 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		defer conn.Close()
 		tx = conn
+		wal = newWALKeeper(s.db, conn, walCheckpointEvery, s.log)
+		cpCtx, stopCP := context.WithCancel(context.WithoutCancel(ctx))
+		cpDone := make(chan struct{})
+		go func() { defer close(cpDone); wal.background(cpCtx) }()
+		defer func() { stopCP(); <-cpDone }()
 	}
 	var wg sync.WaitGroup
 	for range writers {
 		wg.Add(1)
-		go func() { defer wg.Done(); s.writeLoop(ctx, tx) }()
+		go func() { defer wg.Done(); s.writeLoop(ctx, tx, wal) }()
 	}
 	wg.Wait()
 	return nil
@@ -144,7 +146,7 @@ const defaultPostgresWriters = 3
 // writeLoop is one writer goroutine: it takes every job waiting (up to
 // MaxBatch) and writes them as one batch, until ctx ends; then it commits
 // what is still queued and returns.
-func (s *Server) writeLoop(ctx context.Context, db txRunner) {
+func (s *Server) writeLoop(ctx context.Context, db txRunner, wal *walKeeper) {
 	batch := make([]*writeJob, 0, s.cfg.MaxBatch)
 	for {
 		select {
@@ -160,7 +162,10 @@ func (s *Server) writeLoop(ctx context.Context, db txRunner) {
 			}
 			cancel()
 			return
+		case <-wal.caughtUp():
+			wal.finish(ctx)
 		case j := <-s.queue:
+			wal.finishIfDue(ctx)
 			batch = s.drain(append(batch[:0], j))
 			s.writeBatch(ctx, db, batch)
 		}
@@ -240,33 +245,12 @@ func (s *Server) writerConn(ctx context.Context) (*store.Conn, error) {
 	}
 	// The writer's commits do not checkpoint the WAL themselves (that
 	// copies pages and fsyncs the database file inside the commit);
-	// checkpointer does it beside them.
+	// walKeeper does it beside them.
 	if _, err := conn.Exec(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("keyserver: set wal_autocheckpoint: %w", err)
 	}
 	return conn, nil
-}
-
-// checkpointer runs passive WAL checkpoints on SQLite every interval until
-// ctx ends, so the WAL stays small while the writer's commits skip them. A
-// passive checkpoint never blocks the writer.
-func (s *Server) checkpointer(ctx context.Context, every time.Duration) {
-	if s.db.Dialect() != store.SQLite {
-		return
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.db.Exec(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
-				s.log.Warn("keyserver: WAL checkpoint", "err", err)
-			}
-		}
-	}
 }
 
 // writeFast assumes the common case, that every key is new, and inserts

@@ -2,7 +2,6 @@ package keyserver
 
 import (
 	"context"
-	"crypto/rand"
 	"testing"
 	"time"
 
@@ -24,22 +23,13 @@ func BenchmarkWriterInsert(b *testing.B) {
 	if err := Migrate(ctx, db); err != nil {
 		b.Fatal(err)
 	}
-	mk := func(n int) []exposure {
-		out := make([]exposure, n)
-		for i := range out {
-			_, _ = rand.Read(out[i].key[:])
-			out[i].rollingStart, out[i].rollingPeriod, out[i].transmissionRisk = 2_900_000, 144, 2
-			out[i].reportType, out[i].healthAuthority, out[i].createdAt = ReportTypeConfirmed, testIssuer, 1_772_323_200
-		}
-		return out
-	}
 	conn, err := (&Server{db: db}).writerConn(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer conn.Close()
 	for range 30 {
-		rows := mk(10_000)
+		rows := randomExposures(10_000)
 		if err := conn.InTx(ctx, func(tx *store.Tx) error { return insertExposures(ctx, tx, rows) }); err != nil {
 			b.Fatal(err)
 		}
@@ -48,7 +38,7 @@ func BenchmarkWriterInsert(b *testing.B) {
 	var total, inserts time.Duration
 	b.ResetTimer()
 	for range b.N {
-		rows := mk(perTx)
+		rows := randomExposures(perTx)
 		t0 := time.Now()
 		err := conn.InTx(ctx, func(tx *store.Tx) error {
 			t1 := time.Now()
