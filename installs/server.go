@@ -33,7 +33,6 @@ type Server struct {
 	okResp   atomic.Pointer[okResponse]
 	counters counterCache // the writer's; see counterCache
 	stmts    *stmtCache   // the writer's prepared SQLite statements
-	wconn    *store.Conn  // the SQLite connection Run writes on (nil: the pool)
 	metrics  metrics
 	batches  atomic.Int64 // committed check-in batches, for benchmarks
 }

@@ -39,6 +39,7 @@ type pending struct {
 // and decided.
 func (s *Server) Run(ctx context.Context) error {
 	wctx := context.WithoutCancel(ctx)
+	inTx := s.db.InTx
 	if s.db.Dialect() == store.SQLite {
 		// One connection for every batch keeps its page cache warm: a
 		// SQLite connection drops its cache whenever another one has
@@ -47,11 +48,11 @@ func (s *Server) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("installs: writer connection: %w", err)
 		}
-		defer func() { s.wconn = nil; conn.Close() }()
+		defer conn.Close()
 		if _, err := conn.Exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
 			return fmt.Errorf("installs: writer cache: %w", err)
 		}
-		s.wconn = conn
+		inTx = conn.InTx
 	}
 	var fl *flight // PostgreSQL: the batch being written
 	for {
@@ -83,9 +84,9 @@ func (s *Server) Run(ctx context.Context) error {
 			fl = s.pipeline(wctx, fl, batch, evs)
 			continue
 		}
-		err := s.writeBatch(wctx, evs)
+		err := s.writeBatchWith(wctx, inTx, evs)
 		if err != nil && store.IsUniqueViolation(err) {
-			err = s.writeBatch(wctx, evs) // another writer raced us on a new token
+			err = s.writeBatchWith(wctx, inTx, evs) // another writer raced us on a new token
 		}
 		s.answer(batch, err)
 	}
@@ -157,16 +158,18 @@ type tokenState struct {
 // writeBatch records a batch of check-ins in one transaction: token rows
 // and the aggregate counters they change.
 func (s *Server) writeBatch(ctx context.Context, evs []event) error {
+	return s.writeBatchWith(ctx, s.db.InTx, evs)
+}
+
+// writeBatchWith is writeBatch running its SQLite transaction with inTx
+// (Run's own connection, or the pool).
+func (s *Server) writeBatchWith(ctx context.Context, inTx func(context.Context, func(*store.Tx) error) error, evs []event) error {
 	if s.db.Dialect() == store.Postgres {
 		return s.writeBatchPG(ctx, evs)
 	}
 	var after counterCache
 	if s.stmts == nil {
 		s.stmts = newStmtCache(s.db)
-	}
-	inTx := s.db.InTx
-	if s.wconn != nil {
-		inTx = s.wconn.InTx
 	}
 	err := inTx(ctx, func(tx *store.Tx) error {
 		states, err := loadTokens(ctx, tx, s.stmts, evs)
