@@ -39,20 +39,16 @@ type pending struct {
 // and decided.
 func (s *Server) Run(ctx context.Context) error {
 	wctx := context.WithoutCancel(ctx)
-	inTx := s.db.InTx
+	var txr store.TxRunner = s.db
 	if s.db.Dialect() == store.SQLite {
-		// One connection for every batch keeps its page cache warm: a
-		// SQLite connection drops its cache whenever another one has
-		// committed since it last read.
-		conn, err := s.db.Conn(ctx)
+		// One connection for every batch keeps its page cache warm (see
+		// store.Conn).
+		conn, err := s.db.WriterConn(ctx)
 		if err != nil {
 			return fmt.Errorf("installs: writer connection: %w", err)
 		}
 		defer conn.Close()
-		if _, err := conn.Exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
-			return fmt.Errorf("installs: writer cache: %w", err)
-		}
-		inTx = conn.InTx
+		txr = conn
 	}
 	var fl *flight // PostgreSQL: the batch being written
 	for {
@@ -84,9 +80,9 @@ func (s *Server) Run(ctx context.Context) error {
 			fl = s.pipeline(wctx, fl, batch, evs)
 			continue
 		}
-		err := s.writeBatchWith(wctx, inTx, evs)
+		err := s.writeBatchWith(wctx, txr, evs)
 		if err != nil && store.IsUniqueViolation(err) {
-			err = s.writeBatchWith(wctx, inTx, evs) // another writer raced us on a new token
+			err = s.writeBatchWith(wctx, txr, evs) // another writer raced us on a new token
 		}
 		s.answer(batch, err)
 	}
@@ -144,10 +140,6 @@ func (s *Server) drain(err error) {
 	}
 }
 
-// writerCacheKiB is the page cache of the writer's SQLite connection: the
-// token index is keyed by random hashes, so a batch touches pages all over.
-const writerCacheKiB = 64 << 10
-
 // tokenState is a token's stored row, as the batch changes it.
 type tokenState struct {
 	province, district string
@@ -158,12 +150,12 @@ type tokenState struct {
 // writeBatch records a batch of check-ins in one transaction: token rows
 // and the aggregate counters they change.
 func (s *Server) writeBatch(ctx context.Context, evs []event) error {
-	return s.writeBatchWith(ctx, s.db.InTx, evs)
+	return s.writeBatchWith(ctx, s.db, evs)
 }
 
-// writeBatchWith is writeBatch running its SQLite transaction with inTx
+// writeBatchWith is writeBatch running its SQLite transaction on txr
 // (Run's own connection, or the pool).
-func (s *Server) writeBatchWith(ctx context.Context, inTx func(context.Context, func(*store.Tx) error) error, evs []event) error {
+func (s *Server) writeBatchWith(ctx context.Context, txr store.TxRunner, evs []event) error {
 	if s.db.Dialect() == store.Postgres {
 		return s.writeBatchPG(ctx, evs)
 	}
@@ -171,7 +163,7 @@ func (s *Server) writeBatchWith(ctx context.Context, inTx func(context.Context, 
 	if s.stmts == nil {
 		s.stmts = newStmtCache(s.db)
 	}
-	err := inTx(ctx, func(tx *store.Tx) error {
+	err := txr.InTx(ctx, func(tx *store.Tx) error {
 		states, err := loadTokens(ctx, tx, s.stmts, evs)
 		if err != nil {
 			return err

@@ -109,8 +109,8 @@ func (s *Server) Run(ctx context.Context) error {
 			writers = defaultPostgresWriters
 		}
 	}
-	var tx txRunner = s.db
-	var wal *walKeeper // SQLite only
+	var tx store.TxRunner = s.db // SQLite: the writer's own connection
+	var wal *walKeeper           // SQLite only
 	if s.db.Dialect() == store.SQLite {
 		conn, err := s.writerConn(ctx)
 		if err != nil {
@@ -133,12 +133,6 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
-// txRunner runs a transaction: the pool (*store.DB) on PostgreSQL, the
-// writer's own connection (*store.Conn) on SQLite.
-type txRunner interface {
-	InTx(ctx context.Context, fn func(*store.Tx) error) error
-}
-
 // defaultPostgresWriters is the number of concurrent writer transactions
 // on PostgreSQL when Config.Writers is 0.
 const defaultPostgresWriters = 3
@@ -146,7 +140,7 @@ const defaultPostgresWriters = 3
 // writeLoop is one writer goroutine: it takes every job waiting (up to
 // MaxBatch) and writes them as one batch, until ctx ends; then it commits
 // what is still queued and returns.
-func (s *Server) writeLoop(ctx context.Context, db txRunner, wal *walKeeper) {
+func (s *Server) writeLoop(ctx context.Context, db store.TxRunner, wal *walKeeper) {
 	batch := make([]*writeJob, 0, s.cfg.MaxBatch)
 	for {
 		select {
@@ -185,7 +179,7 @@ func (s *Server) drain(batch []*writeJob) []*writeJob {
 	return batch
 }
 
-func (s *Server) writeBatch(ctx context.Context, db txRunner, batch []*writeJob) {
+func (s *Server) writeBatch(ctx context.Context, db store.TxRunner, batch []*writeJob) {
 	start := time.Now()
 	results, slow, err := s.writeFast(ctx, db, batch)
 	// A conflict in the careful path means another writer (PostgreSQL)
@@ -225,23 +219,12 @@ var errConflict = errors.New("key already stored")
 // losing a race to a concurrent writer.
 const conflictRetries = 5
 
-// writerCacheKiB is the SQLite page cache the writer asks for on the
-// connection it writes with: the primary-key index of random keys is
-// touched all over, and SQLite's default 2 MiB cache would send most
-// inserts to the file system once the table holds some 100,000 keys.
-const writerCacheKiB = 64 << 10
-
 // writerConn takes the SQLite connection the writer commits on for as long
-// as it runs, so that its page cache stays warm (see store.Conn), and sizes
-// that cache.
+// as it runs (store.DB.WriterConn).
 func (s *Server) writerConn(ctx context.Context) (*store.Conn, error) {
-	conn, err := s.db.Conn(ctx)
+	conn, err := s.db.WriterConn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("keyserver: writer connection: %w", err)
-	}
-	if _, err := conn.Exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("keyserver: set cache size: %w", err)
 	}
 	// The writer's commits do not checkpoint the WAL themselves (that
 	// copies pages and fsyncs the database file inside the commit);
@@ -257,7 +240,7 @@ func (s *Server) writerConn(ctx context.Context) (*store.Conn, error) {
 // them all without looking first; if any key turns out to be stored, it
 // rolls back with errConflict. Jobs reporting negative (which never insert,
 // only revise) are left to writeOne.
-func (s *Server) writeFast(ctx context.Context, db txRunner, batch []*writeJob) ([]writeResult, []bool, error) {
+func (s *Server) writeFast(ctx context.Context, db store.TxRunner, batch []*writeJob) ([]writeResult, []bool, error) {
 	results := make([]writeResult, len(batch))
 	slow := make([]bool, len(batch))
 	var inserts []exposure
@@ -286,7 +269,7 @@ func (s *Server) writeFast(ctx context.Context, db txRunner, batch []*writeJob) 
 
 // writeCareful reads the stored rows for every key of the batch and applies
 // the revision rules job by job; jobs that revise are left to writeOne.
-func (s *Server) writeCareful(ctx context.Context, db txRunner, batch []*writeJob) ([]writeResult, []bool, error) {
+func (s *Server) writeCareful(ctx context.Context, db store.TxRunner, batch []*writeJob) ([]writeResult, []bool, error) {
 	results := make([]writeResult, len(batch))
 	slow := make([]bool, len(batch))
 	err := db.InTx(ctx, func(tx *store.Tx) error {
@@ -322,7 +305,7 @@ func (s *Server) writeCareful(ctx context.Context, db txRunner, batch []*writeJo
 
 // writeOne runs one job in its own transaction, revisions included,
 // deciding again when a concurrent writer stored one of its keys first.
-func (s *Server) writeOne(ctx context.Context, db txRunner, job *writeJob) writeResult {
+func (s *Server) writeOne(ctx context.Context, db store.TxRunner, job *writeJob) writeResult {
 	r := s.writeOnce(ctx, db, job)
 	for try := 0; errors.Is(r.err, errConflict) && try < conflictRetries; try++ {
 		r = s.writeOnce(ctx, db, job)
@@ -330,7 +313,7 @@ func (s *Server) writeOne(ctx context.Context, db txRunner, job *writeJob) write
 	return r
 }
 
-func (s *Server) writeOnce(ctx context.Context, db txRunner, job *writeJob) writeResult {
+func (s *Server) writeOnce(ctx context.Context, db store.TxRunner, job *writeJob) writeResult {
 	var res writeResult
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		stored, err := readStored(ctx, tx, []*writeJob{job})

@@ -161,3 +161,28 @@ func TestConn(t *testing.T) {
 		}
 	})
 }
+
+// A writer's connection commits like any other and, on SQLite, has the
+// large page cache.
+func TestWriterConn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		conn, err := db.WriterConn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if err := conn.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `CREATE TABLE w (id INTEGER PRIMARY KEY)`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect() == store.SQLite {
+			var n int
+			if err := conn.QueryRow(ctx, "PRAGMA cache_size").Scan(&n); err != nil || n != -64<<10 {
+				t.Fatalf("cache_size = %d, %v; want %d", n, err, -64<<10)
+			}
+		}
+	})
+}
