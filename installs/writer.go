@@ -207,16 +207,12 @@ func (s *Server) writeBatchPG(ctx context.Context, evs []event) error {
 // pgBatch is a PostgreSQL batch decided and ready to write.
 type pgBatch struct {
 	states map[string]*tokenState // every token of the batch, as it will be
-	after  counterCache
-	hashes [][]byte
-	provs  []string
-	dists  []string
-	days   []int64
-	w      *rowWriter
+	after  counterCache           // the counter rows as the batch leaves them
+	w      *rowWriter             // the counter rows to write
 }
 
 // preparePG reads what evs need and decides the batch. Tokens found in
-// overlay (the batch in flight, see runPipelined) are taken from it rather
+// overlay (the batch in flight, see pipeline) are taken from it rather
 // than read; beforeRead runs before counter rows are read from the database.
 func (s *Server) preparePG(ctx context.Context, evs []event, overlay map[string]*tokenState, beforeRead func() error) (*pgBatch, error) {
 	states, err := loadTokensOver(ctx, s.db, nil, evs, overlay)
@@ -228,14 +224,6 @@ func (s *Server) preparePG(ctx context.Context, evs []event, overlay map[string]
 	if b.after, err = applyDeltas(ctx, s.db, b.w, ds, s.counters, beforeRead); err != nil {
 		return nil, err
 	}
-	for h, st := range states {
-		if st.dirty {
-			b.hashes = append(b.hashes, []byte(h))
-			b.provs = append(b.provs, st.province)
-			b.dists = append(b.dists, st.district)
-			b.days = append(b.days, int64(st.last))
-		}
-	}
 	return b, nil
 }
 
@@ -245,8 +233,19 @@ var execPGFault func() error
 
 // execPG writes a prepared batch in one autocommit statement.
 func (s *Server) execPG(ctx context.Context, b *pgBatch) error {
+	var hashes [][]byte
+	var provs, dists []string
+	var days []int64
+	for h, st := range b.states {
+		if st.dirty {
+			hashes = append(hashes, []byte(h))
+			provs = append(provs, st.province)
+			dists = append(dists, st.district)
+			days = append(days, int64(st.last))
+		}
+	}
 	w := b.w
-	if len(b.hashes) == 0 && len(w.provs) == 0 {
+	if len(hashes) == 0 && len(w.provs) == 0 {
 		return nil
 	}
 	if execPGFault != nil {
@@ -261,7 +260,7 @@ func (s *Server) execPG(ctx context.Context, b *pgBatch) error {
 		d AS (INSERT INTO installs_daily (province, district, day, new_installs, installs, active)
 		SELECT * FROM unnest(?::text[], ?::text[], ?::integer[], ?::bigint[], ?::bigint[], ?::bigint[])`+upsertDaily+` RETURNING 1)
 		SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM d)`,
-		b.hashes, b.provs, b.dists, b.days, w.provs, w.dists, w.days, w.vals[0], w.vals[1], w.vals[2])
+		hashes, provs, dists, days, w.provs, w.dists, w.days, w.vals[0], w.vals[1], w.vals[2])
 	if err != nil {
 		return fmt.Errorf("installs: write batch: %w", err)
 	}

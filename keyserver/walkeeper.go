@@ -30,22 +30,21 @@ const (
 // fsync) is why it is not done after every background checkpoint: once a
 // second kept the p99 latency where it was (docs/benchmarks.md).
 type walKeeper struct {
-	db    *store.DB
-	conn  *store.Conn
-	every time.Duration
-	log   *slog.Logger
-	done  chan struct{} // a background checkpoint has finished
+	db   *store.DB
+	conn *store.Conn // the writer's
+	log  *slog.Logger
+	done chan struct{} // the writer should finish a background checkpoint
 }
 
-func newWALKeeper(db *store.DB, conn *store.Conn, every time.Duration, log *slog.Logger) *walKeeper {
-	return &walKeeper{db: db, conn: conn, every: every, log: log, done: make(chan struct{}, 1)}
+func newWALKeeper(db *store.DB, conn *store.Conn, log *slog.Logger) *walKeeper {
+	return &walKeeper{db: db, conn: conn, log: log, done: make(chan struct{}, 1)}
 }
 
-// background checkpoints every k.every until ctx ends.
+// background checkpoints every walCheckpointEvery until ctx ends.
 func (k *walKeeper) background(ctx context.Context) {
-	t := time.NewTicker(k.every)
+	t := time.NewTicker(walCheckpointEvery)
 	defer t.Stop()
-	perRestart := max(int(walRestartEvery/k.every), 1)
+	const perRestart = int(walRestartEvery / walCheckpointEvery)
 	for n := 1; ; n++ {
 		select {
 		case <-ctx.Done():
@@ -69,8 +68,7 @@ func (k *walKeeper) background(ctx context.Context) {
 }
 
 // caughtUp is ready when the writer should finish a background checkpoint
-// (see finish); nil (never
-// ready) for a nil keeper (PostgreSQL).
+// (see finish); it is nil, never ready, for a nil keeper (PostgreSQL).
 func (k *walKeeper) caughtUp() <-chan struct{} {
 	if k == nil {
 		return nil

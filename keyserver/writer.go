@@ -118,7 +118,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		defer conn.Close()
 		tx = conn
-		wal = newWALKeeper(s.db, conn, walCheckpointEvery, s.log)
+		wal = newWALKeeper(s.db, conn, s.log)
 		cpCtx, stopCP := context.WithCancel(context.WithoutCancel(ctx))
 		cpDone := make(chan struct{})
 		go func() { defer close(cpDone); wal.background(cpCtx) }()

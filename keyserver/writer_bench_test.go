@@ -12,9 +12,9 @@ import (
 // BenchmarkWriterInsert times what the group-commit writer's fast path
 // spends per key on SQLite: one transaction of 322 new random keys (23
 // requests of 14, a typical batch under load) into a table already holding
-// 300,000, commit (synchronous=FULL) included, on the writer's own connection. It reports the whole
-// transaction and the inserts alone per key; the rest is the commit's WAL
-// writes and fsync. Run:
+// 300,000, commit (synchronous=FULL) included, on the writer's own
+// connection. It reports the whole transaction and the inserts alone per
+// key; the rest is the commit's WAL writes and fsync. Run:
 //
 //	go test -run '^$' -bench WriterInsert -benchtime 300x ./keyserver
 func BenchmarkWriterInsert(b *testing.B) {
