@@ -159,17 +159,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	poolBodies := bodies(pool, false)
 
-	runCtx, stopWriter := context.WithCancel(ctx)
-	writerDone := make(chan error, 1)
-	go func() { writerDone <- srv.Run(runCtx) }()
-	defer func() { stopWriter(); <-writerDone }()
-	mux := http.NewServeMux()
-	srv.Register(mux)
-	addr, stopHTTP, err := loadgen.ServeLoopback(mux)
+	addr, stop, err := loadgen.ServeService(ctx, srv)
 	if err != nil {
 		return err
 	}
-	defer stopHTTP()
+	defer stop()
 	url := "http://" + addr + "/v1/installs/checkin"
 	client := loadgen.NewClient(f.clients, 60*time.Second)
 

@@ -72,18 +72,11 @@ func runPublish(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	runCtx, stopWriter := context.WithCancel(ctx)
-	writerDone := make(chan error, 1)
-	go func() { writerDone <- srv.Run(runCtx) }()
-	defer func() { stopWriter(); <-writerDone }()
-
-	mux := http.NewServeMux()
-	srv.Register(mux)
-	addr, stopHTTP, err := loadgen.ServeLoopback(mux)
+	addr, stop, err := loadgen.ServeService(ctx, srv)
 	if err != nil {
 		return err
 	}
-	defer stopHTTP()
+	defer stop()
 
 	fmt.Fprintf(out, "bzload publish: db=%s (%s) clients=%d keys/request=%d writers=%d duration=%s cpus=%d load average before: %s\n",
 		db.Dialect(), redactDSN(f.db), f.clients, f.keys, f.writers, f.duration, runtime.NumCPU(), loadgen.LoadAvg())

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 
 	"github.com/bluezone-vn/bluezone/internal/loadgen"
@@ -58,10 +57,7 @@ func runServeKeyserver(ctx context.Context, args []string, out io.Writer) error 
 	if err != nil {
 		return err
 	}
-	go func() { _ = srv.Run(ctx) }()
-	mux := http.NewServeMux()
-	srv.Register(mux)
-	addr, stop, err := loadgen.ServeLoopback(mux)
+	addr, stop, err := loadgen.ServeService(ctx, srv)
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,33 @@ func ServeLoopback(h http.Handler) (addr string, stop func(), err error) {
 	}, nil
 }
 
+// Service is what the load tools drive: a writer goroutine and HTTP routes.
+type Service interface {
+	Run(ctx context.Context) error
+	Register(mux *http.ServeMux)
+}
+
+// ServeService runs svc's writer and serves its routes on a fresh loopback
+// port; stop shuts the server down, then stops the writer and waits for it.
+func ServeService(ctx context.Context, svc Service) (addr string, stop func(), err error) {
+	runCtx, stopWriter := context.WithCancel(ctx)
+	writerDone := make(chan error, 1)
+	go func() { writerDone <- svc.Run(runCtx) }()
+	mux := http.NewServeMux()
+	svc.Register(mux)
+	addr, stopHTTP, err := ServeLoopback(mux)
+	if err != nil {
+		stopWriter()
+		<-writerDone
+		return "", nil, err
+	}
+	return addr, func() {
+		stopHTTP()
+		stopWriter()
+		<-writerDone
+	}, nil
+}
+
 // NewClient returns an HTTP client that keeps a connection per concurrent
 // client alive and never compresses.
 func NewClient(clients int, timeout time.Duration) *http.Client {

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -63,5 +64,46 @@ func TestLoopbackAndHelpers(t *testing.T) {
 	stopProfile()
 	if _, err := StartProfile(filepath.Join(t.TempDir(), "missing", "cpu.prof")); err == nil {
 		t.Error("profile into a missing folder succeeded")
+	}
+}
+
+// fakeService answers "up" and records that its writer ran and stopped.
+type fakeService struct{ running, stopped chan struct{} }
+
+func (f *fakeService) Run(ctx context.Context) error {
+	close(f.running)
+	<-ctx.Done()
+	close(f.stopped)
+	return nil
+}
+
+func (f *fakeService) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /up", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "up") })
+}
+
+func TestServeService(t *testing.T) {
+	f := &fakeService{running: make(chan struct{}), stopped: make(chan struct{})}
+	addr, stop, err := ServeService(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-f.running
+	resp, err := NewClient(1, 5*time.Second).Get("http://" + addr + "/up")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "up" {
+		t.Fatalf("body %q", b)
+	}
+	stop()
+	select {
+	case <-f.stopped:
+	default:
+		t.Fatal("stop returned before the writer stopped")
+	}
+	if _, err := NewClient(1, time.Second).Get("http://" + addr + "/up"); err == nil {
+		t.Fatal("the server still answers after stop")
 	}
 }
