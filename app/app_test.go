@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -99,5 +100,27 @@ func TestConfigValidation(t *testing.T) {
 	cfg.Secret = "not base64!"
 	if _, err := New(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "BLUEZONE_SECRET") {
 		t.Errorf("bad secret: %v", err)
+	}
+}
+
+// A second server on the same SQLite data folder stops with a clear error
+// instead of writing keys beside the first.
+func TestSecondServerOnSameDataDir(t *testing.T) {
+	cfg := testConfig(t)
+	startApp(t, cfg)
+	b, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = b.Run(ctx, ln)
+	if err == nil || !strings.Contains(err.Error(), "another key server") || ctx.Err() != nil {
+		t.Fatalf("second server: %v; want it to stop at once naming the other key server", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ const (
 	testApp      = "vn.bluezone"
 )
 
+// testSecret is the harness's server secret.
+var testSecret = bytes.Repeat([]byte{7}, 32)
+
 // testNow is a fixed moment (13:25 UTC) so that embargo arithmetic is
 // predictable.
 var testNow = time.Date(2026, 3, 10, 13, 25, 0, 0, time.UTC)
@@ -44,6 +48,8 @@ type harness struct {
 	kid   string
 	cance context.CancelFunc
 	ran   chan error
+	cfg   Config
+	mux   atomic.Pointer[http.ServeMux] // srv's routes
 }
 
 func pemOf(t testing.TB, pub *ecdsa.PublicKey) string {
@@ -65,8 +71,7 @@ func newHarness(t *testing.T, db *store.DB, mutate ...func(*Config)) *harness {
 		m(&cfg)
 	}
 	clk := clock.NewFake(testNow)
-	secret := bytes.Repeat([]byte{7}, 32)
-	srv, err := New(cfg, Deps{DB: db, Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: secret})
+	srv, err := New(cfg, Deps{DB: db, Clock: clk, Logger: discardLogger(), Secret: testSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,25 +79,49 @@ func newHarness(t *testing.T, db *store.DB, mutate ...func(*Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: db, srv: srv, clk: clk, priv: priv, kid: "v1", ran: make(chan error, 1)}
+	h := &harness{t: t, db: db, srv: srv, clk: clk, priv: priv, kid: "v1", ran: make(chan error, 1), cfg: cfg}
 	if err := srv.UpsertHealthAuthority(ctx, HealthAuthority{Issuer: testIssuer, Audience: testAudience, Name: "Hà Nội",
 		Keys: []HealthAuthorityKey{{Version: "v1", PublicKeyPEM: pemOf(t, &priv.PublicKey), From: testNow.Add(-24 * time.Hour)}}}); err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	srv.Register(mux)
-	h.http = httptest.NewServer(mux)
-	rctx, cancel := context.WithCancel(ctx)
-	h.cance = cancel
-	go func() { h.ran <- srv.Run(rctx) }()
+	h.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.mux.Load().ServeHTTP(w, r)
+	}))
+	h.start(srv)
 	t.Cleanup(func() {
 		h.http.Close()
-		cancel()
+		h.cance()
 		if err := <-h.ran; err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	})
 	return h
+}
+
+// start serves srv's routes and runs its writer.
+func (h *harness) start(srv *Server) {
+	mux := http.NewServeMux()
+	srv.Register(mux)
+	h.srv = srv
+	h.mux.Store(mux)
+	rctx, cancel := context.WithCancel(context.Background())
+	h.cance = cancel
+	go func() { h.ran <- srv.Run(rctx) }()
+}
+
+// restart stops the server's writer and starts a new server on the same
+// database, as a process restart would.
+func (h *harness) restart() {
+	h.t.Helper()
+	h.cance()
+	if err := <-h.ran; err != nil {
+		h.t.Fatalf("Run: %v", err)
+	}
+	srv, err := New(h.cfg, Deps{DB: h.db, Clock: h.clk, Logger: discardLogger(), Secret: testSecret})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.start(srv)
 }
 
 // keysAt makes n random keys, one per day, the last starting today; the

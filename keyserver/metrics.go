@@ -12,6 +12,7 @@ type metrics struct {
 	results   *prometheus.CounterVec
 	batchSize prometheus.Histogram
 	commit    prometheus.Histogram
+	keys      prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -30,9 +31,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Duration of group-commit transactions.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 12),
 		}),
+		keys: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "bluezone_keyserver_writer_keys",
+			Help: "Stored keys the SQLite writer holds in memory to tell new keys from stored ones (0 on PostgreSQL).",
+		}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.results, m.batchSize, m.commit} {
+		for _, c := range []prometheus.Collector{m.results, m.batchSize, m.commit, m.keys} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

@@ -1,9 +1,11 @@
 package keyserver
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/bluezone-vn/bluezone/store"
 	"github.com/bluezone-vn/bluezone/store/storetest"
@@ -25,17 +27,79 @@ func TestMigrateIdempotentAndContractColumns(t *testing.T) {
 		if err != nil {
 			t.Fatalf("insert contract row: %v", err)
 		}
-		_, err = db.Exec(ctx, `INSERT INTO exposures (exposure_key, rolling_start, rolling_period,
-			transmission_risk, report_type, health_authority, created_at)
-			VALUES (?, 1, 144, 2, 1, 'x', 3600) ON CONFLICT (exposure_key) DO NOTHING`, make([]byte, 16))
-		if err != nil {
-			t.Fatalf("insert on conflict: %v", err)
+		// PostgreSQL refuses a stored key itself; on SQLite the writer's
+		// keySet does (migration 005).
+		if db.Dialect() == store.Postgres {
+			_, err = db.Exec(ctx, `INSERT INTO exposures (exposure_key, rolling_start, rolling_period,
+				transmission_risk, report_type, health_authority, created_at)
+				VALUES (?, 1, 144, 2, 1, 'x', 3600) ON CONFLICT (exposure_key) DO NOTHING`, make([]byte, 16))
+			if err != nil {
+				t.Fatalf("insert on conflict: %v", err)
+			}
 		}
 		var n int
 		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM exposures`).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("rows = %d, %v; want 1", n, err)
 		}
 	})
+}
+
+// Migration 005 rebuilds the SQLite exposures table without an index on
+// exposure_key, keeping every row under its rowid, and the indexes the
+// export worker reads by.
+func TestMigration005KeepsRows(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	before := fstest.MapFS{}
+	for _, name := range []string{"001_exposures.sqlite.sql", "002_authorities.sql", "003_revision_keys.sqlite.sql",
+		"004_revised_at_partial.sql"} {
+		b, err := migrationFiles.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[name] = &fstest.MapFile{Data: b}
+	}
+	if err := db.Migrate(ctx, Component, before, "."); err != nil {
+		t.Fatal(err)
+	}
+	rows := randomExposures(50)
+	for i := range rows {
+		if _, err := db.Exec(ctx, `INSERT INTO exposures (rowid, exposure_key, rolling_start, rolling_period,
+			transmission_risk, report_type, health_authority, created_at, revised_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+			int64(10*i+7), rows[i].key[:], rows[i].rollingStart, 144, 2, 1, "x", int64(3600*i), int64(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		var k []byte
+		var created, revised int64
+		if err := db.QueryRow(ctx, `SELECT exposure_key, created_at, revised_at FROM exposures WHERE rowid = ?`,
+			int64(10*i+7)).Scan(&k, &created, &revised); err != nil {
+			t.Fatalf("row %d: %v", 10*i+7, err)
+		}
+		if !bytes.Equal(k, rows[i].key[:]) || created != int64(3600*i) || revised != int64(i) {
+			t.Fatalf("row %d = %x %d %d, want %x %d %d", 10*i+7, k, created, revised, rows[i].key, 3600*i, i)
+		}
+	}
+	var indexes []string
+	q, err := db.Query(ctx, `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'exposures' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q.Next() {
+		var name string
+		if err := q.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		indexes = append(indexes, name)
+	}
+	q.Close()
+	if got := strings.Join(indexes, ","); got != "exposures_created_at,exposures_revised_at" {
+		t.Fatalf("indexes on exposures: %s", got)
+	}
 }
 
 // TestRevisedAtIndexPartialAndUsed checks migration 004: the revised_at

@@ -46,6 +46,7 @@ type Querier interface {
 type DB struct {
 	sql     *sql.DB
 	dialect Dialect
+	path    string // SQLite: the database file
 }
 
 var _ Querier = (*DB)(nil)
@@ -88,7 +89,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// run beside it under WAL.
 		sdb.SetMaxOpenConns(8)
 		sdb.SetMaxIdleConns(8)
-		db = &DB{sql: sdb, dialect: SQLite}
+		db = &DB{sql: sdb, dialect: SQLite, path: path}
 	}
 	if err := db.sql.PingContext(ctx); err != nil {
 		db.sql.Close()

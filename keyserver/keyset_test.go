@@ -1,0 +1,174 @@
+package keyserver
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/bluezone-vn/bluezone/store"
+	"github.com/bluezone-vn/bluezone/store/storetest"
+)
+
+func testKey(b byte) [KeyLength]byte { return [KeyLength]byte{b, 1, 2, 3} }
+
+// The key set holds committed keys only and drops them once too old to be
+// published again, an older entry never dropping a key added again later.
+func TestKeySetPrune(t *testing.T) {
+	cfg := DefaultConfig()
+	s := newKeySet(&cfg)
+	old := testNow.Add(-s.minKeep - time.Hour).Unix()
+	young := testNow.Add(-s.minKeep + time.Hour).Unix()
+
+	s.stage(testKey(1), 1, old)
+	s.stage(testKey(2), 2, old)
+	s.settle(true)
+	s.stage(testKey(3), 3, young)
+	s.settle(false) // rolled back
+	if _, ok := s.lookup(testKey(3)); ok {
+		t.Fatal("a key of a rolled-back transaction is in the set")
+	}
+	s.stage(testKey(3), 3, young)
+	s.settle(true)
+	// Key 1's row was deleted and the key published again.
+	s.forget(testKey(1), 1)
+	s.forget(testKey(2), 99) // another rowid: not key 2's row
+	s.stage(testKey(1), 4, young)
+	s.settle(true)
+
+	if n := s.prune(testNow); n != 1 {
+		t.Fatalf("pruned %d, want 1 (key 2)", n)
+	}
+	if r, ok := s.lookup(testKey(1)); !ok || r.rowid != 4 {
+		t.Fatalf("key 1 = %+v, %v; want rowid 4", r, ok)
+	}
+	if _, ok := s.lookup(testKey(2)); ok {
+		t.Fatal("key 2 kept past its age")
+	}
+	if n := s.prune(testNow.Add(2 * time.Hour)); n != 2 || s.len() != 0 {
+		t.Fatalf("pruned %d, %d left; want 2, 0", n, s.len())
+	}
+}
+
+// A restarted writer knows the keys stored before: publishing them again
+// without a revision token is refused, and nothing is stored twice.
+func TestStoredKeysKnownAfterRestart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		keys := keysAt(testNow, 3)
+		if st, resp := h.post(h.request(keys, nil)); st != http.StatusOK {
+			t.Fatalf("publish: %d %+v", st, resp)
+		}
+		h.restart()
+		st, resp := h.post(h.request(keys, nil))
+		if st != http.StatusBadRequest || resp.Code != ErrorMissingRevisionToken {
+			t.Fatalf("publish again after restart: %d %+v; want 400 %s", st, resp, ErrorMissingRevisionToken)
+		}
+		if n := h.count(); n != 3 {
+			t.Fatalf("stored %d rows, want 3", n)
+		}
+	})
+}
+
+// A key whose row the export worker deleted can be published again, also
+// when SQLite has given its rowid to another key meanwhile.
+func TestRepublishAfterRowDeleted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		h := newHarness(t, db)
+		first := keysAt(testNow, 1)
+		if st, resp := h.post(h.request(first, nil)); st != http.StatusOK {
+			t.Fatalf("publish: %d %+v", st, resp)
+		}
+		rowidOf := func(k ExposureKey) int64 {
+			if db.Dialect() != store.SQLite {
+				return 0
+			}
+			raw, _ := base64.StdEncoding.DecodeString(k.Key)
+			var id int64
+			if err := db.QueryRow(ctx, `SELECT rowid FROM exposures WHERE exposure_key = ?`, raw).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		deleted := rowidOf(first[0])
+		if _, err := db.Exec(ctx, `DELETE FROM exposures`); err != nil {
+			t.Fatal(err)
+		}
+		second := keysAt(testNow, 1)
+		if st, resp := h.post(h.request(second, nil)); st != http.StatusOK {
+			t.Fatalf("publish another key: %d %+v", st, resp)
+		}
+		if got := rowidOf(second[0]); got != deleted {
+			t.Fatalf("the new key has rowid %d, the deleted one had %d: the test lost its point", got, deleted)
+		}
+		st, resp := h.post(h.request(first, nil))
+		if st != http.StatusOK || resp.InsertedExposures != 1 {
+			t.Fatalf("publish the deleted key again: %d %+v; want 200, 1 inserted", st, resp)
+		}
+		if h.row(first[0].Key) == nil || h.row(second[0].Key) == nil || h.count() != 2 {
+			t.Fatalf("want both keys stored, have %d rows", h.count())
+		}
+	})
+}
+
+// Two writers on one SQLite database would each trust their own key set:
+// the second is refused.
+func TestSecondSQLiteWriterRefused(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	// A stored publish shows the first writer runs (and holds the lock).
+	if st, resp := h.post(h.request(keysAt(testNow, 2), nil)); st != http.StatusOK {
+		t.Fatalf("publish: %d %+v", st, resp)
+	}
+	srv, err := New(h.cfg, Deps{DB: h.db, Clock: h.clk, Logger: discardLogger(), Secret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Run(ctx); !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("second Run: %v, want ErrLocked", err)
+	}
+	// The first still writes.
+	if st, resp := h.post(h.request(keysAt(testNow, 2), nil)); st != http.StatusOK {
+		t.Fatalf("publish: %d %+v", st, resp)
+	}
+}
+
+// A key stays known for as long as it can be published, and is dropped
+// from memory some time after.
+func TestKeySetKeepsPublishableKeys(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	held := func() int { return int(testutil.ToFloat64(h.srv.metrics.keys)) }
+	key := keysAt(testNow, 1)
+	if st, resp := h.post(h.request(key, nil)); st != http.StatusOK {
+		t.Fatalf("publish: %d %+v", st, resp)
+	}
+	// The last moment the key may be published: its validity ended
+	// MaxIntervalAge ago, less a minute.
+	end := intervalTime(key[0].IntervalNumber + key[0].IntervalCount)
+	h.clk.Set(end.Add(h.cfg.MaxIntervalAge - time.Minute))
+	if st, resp := h.post(h.request(keysAt(h.clk.Now(), 1), nil)); st != http.StatusOK { // prunes
+		t.Fatalf("publish: %d %+v", st, resp)
+	}
+	st, resp := h.post(h.request(key, nil))
+	if st != http.StatusBadRequest || resp.Code != ErrorMissingRevisionToken {
+		t.Fatalf("publish at the last moment: %d %+v; want 400 %s", st, resp, ErrorMissingRevisionToken)
+	}
+	if held() != 2 {
+		t.Fatalf("writer holds %d keys, want 2", held())
+	}
+	// A day and more later it is no longer held; the newer key is.
+	// (An embargoed key was stored with created_at an hour after its end.)
+	h.clk.Set(end.Add(h.cfg.MaxIntervalAge + 2*h.cfg.TruncateWindow + keySetMargin + time.Minute))
+	if st, resp := h.post(h.request(keysAt(h.clk.Now(), 1), nil)); st != http.StatusOK {
+		t.Fatalf("publish: %d %+v", st, resp)
+	}
+	if held() != 2 {
+		t.Fatalf("writer holds %d keys, want 2 (the two later ones)", held())
+	}
+}
