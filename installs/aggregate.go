@@ -308,7 +308,7 @@ func loadPlaces(ctx context.Context, tx store.Querier, ds *deltas, lo Day, known
 type rowWriter struct {
 	pg    bool
 	tx    *store.Tx
-	sc    *stmtCache
+	sc    *store.StmtCache
 	args  []any
 	n     int
 	provs []string
@@ -317,7 +317,7 @@ type rowWriter struct {
 	vals  [3][]int64
 }
 
-func newRowWriter(tx *store.Tx, sc *stmtCache) *rowWriter {
+func newRowWriter(tx *store.Tx, sc *store.StmtCache) *rowWriter {
 	return &rowWriter{pg: tx.Dialect() == store.Postgres, tx: tx, sc: sc}
 }
 
@@ -357,8 +357,8 @@ func (w *rowWriter) flush(ctx context.Context) error {
 		args := w.args
 		for w.n > 0 && err == nil {
 			n := nextChunk(w.n)
-			err = w.sc.exec(ctx, w.tx, `INSERT INTO installs_daily (province, district, day, new_installs, installs, active) VALUES `+
-				placeholders(n, 6)+upsertDaily, args[:n*6]...)
+			_, err = w.sc.Exec(ctx, w.tx, `INSERT INTO installs_daily (province, district, day, new_installs, installs, active) VALUES `+
+				store.Placeholders(n, 6)+upsertDaily, args[:n*6]...)
 			args, w.n = args[n*6:], w.n-n
 		}
 		w.args, w.n = w.args[:0], 0
@@ -387,7 +387,7 @@ func latestRows(ctx context.Context, q store.Querier, reqs []latestReq) (map[lat
 			args = append(args, r.key.province, r.key.district, int64(r.day))
 		}
 		query := `SELECT v.column1, v.column2, v.column3, t.day, t.new_installs, t.installs, t.active
-			FROM (VALUES ` + placeholders(len(chunk), 3) + `) AS v
+			FROM (VALUES ` + store.Placeholders(len(chunk), 3) + `) AS v
 			JOIN installs_daily t ON t.province = v.column1 AND t.district = v.column2
 			AND t.day = (SELECT max(x.day) FROM installs_daily x
 				WHERE x.province = v.column1 AND x.district = v.column2 AND x.day <= v.column3)`
@@ -423,7 +423,7 @@ func latestRows(ctx context.Context, q store.Querier, reqs []latestReq) (map[lat
 	return out, nil
 }
 
-// typedPlaceholders is placeholders(n, 3) with PostgreSQL casts, which it
+// typedPlaceholders is store.Placeholders(n, 3) with PostgreSQL casts, which it
 // needs to type the columns of a VALUES list of parameters.
 func typedPlaceholders(n int) string {
 	s := ""

@@ -117,7 +117,7 @@ func load40M(b *testing.B, e *env) {
 			if n == 0 {
 				return nil
 			}
-			_, err := tx.Exec(ctx, `INSERT INTO installs_daily (province, district, day, new_installs, installs, active) VALUES `+placeholders(n, 6), args...)
+			_, err := tx.Exec(ctx, `INSERT INTO installs_daily (province, district, day, new_installs, installs, active) VALUES `+store.Placeholders(n, 6), args...)
 			args, n = args[:0], 0
 			return err
 		}

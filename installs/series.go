@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/bluezone-vn/bluezone/store"
 )
 
 // series returns the installs of a province (or the nation when province
@@ -119,7 +121,7 @@ func (s *Server) countedSeries(ctx context.Context, codes []string, from, to Day
 	}
 	args = append(args, int64(from), int64(to))
 	rows, err := s.db.Query(ctx, `SELECT province, day, installs FROM installs_daily WHERE province IN (`+
-		placeholders(len(codes), 1)+`) AND district = '*' AND day >= ? AND day <= ?`, args...)
+		store.Placeholders(len(codes), 1)+`) AND district = '*' AND day >= ? AND day <= ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("installs: read series: %w", err)
 	}
@@ -168,7 +170,7 @@ func (s *Server) importedSeries(ctx context.Context, codes []string, from, to Da
 	}
 	args = append(args, int64(from), int64(to))
 	rows, err := s.db.Query(ctx, `SELECT province, day, district, installs FROM installs_official WHERE province IN (`+
-		placeholders(len(codes), 1)+`) AND day >= ? AND day <= ?`, args...)
+		store.Placeholders(len(codes), 1)+`) AND day >= ? AND day <= ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("installs: read series: %w", err)
 	}

@@ -31,8 +31,8 @@ type Server struct {
 	pendings sync.Pool // *pending, reused once answered
 	hmacs    sync.Pool // keyed hash.Hash of tokenHash
 	okResp   atomic.Pointer[okResponse]
-	counters counterCache // the writer's; see counterCache
-	stmts    *stmtCache   // the writer's prepared SQLite statements
+	counters counterCache     // the writer's; see counterCache
+	stmts    *store.StmtCache // the writer's prepared SQLite statements
 	metrics  metrics
 	batches  atomic.Int64 // committed check-in batches, for benchmarks
 }

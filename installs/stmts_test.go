@@ -95,7 +95,7 @@ func TestBatchesAcrossChunkSizes(t *testing.T) {
 		if _, _, act := national(day + Day(s.cfg.ActiveDays)); act != total { // every window moved on by one day
 			t.Fatalf("active on day %d: %d, want %d", s.cfg.ActiveDays, act, total)
 		}
-		if db.Dialect() == store.SQLite && (s.stmts == nil || len(s.stmts.m) > 3*len(chunkSizes)) {
+		if db.Dialect() == store.SQLite && (s.stmts == nil || s.stmts.Len() > 3*len(chunkSizes)) {
 			t.Fatalf("statement cache holds %v statements, want at most %d", s.stmts, 3*len(chunkSizes))
 		}
 	})

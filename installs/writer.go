@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/bluezone-vn/bluezone/store"
@@ -62,7 +61,7 @@ func (s *Server) Run(ctx context.Context) error {
 			s.landWait(wctx, fl)
 			s.drain(ctx.Err())
 			if s.stmts != nil {
-				s.stmts.close()
+				s.stmts.Close()
 			}
 			return nil
 		case err := <-landed:
@@ -161,7 +160,7 @@ func (s *Server) writeBatchWith(ctx context.Context, txr store.TxRunner, evs []e
 	}
 	var after counterCache
 	if s.stmts == nil {
-		s.stmts = newStmtCache(s.db)
+		s.stmts = store.NewStmtCache(s.db)
 	}
 	err := txr.InTx(ctx, func(tx *store.Tx) error {
 		states, err := loadTokens(ctx, tx, s.stmts, evs)
@@ -306,13 +305,13 @@ func (s *Server) keepCounters(after counterCache) {
 
 // loadTokens reads the stored state of the batch's tokens through q (a
 // *store.Tx on SQLite, which it needs for the cached statements of sc).
-func loadTokens(ctx context.Context, q store.Querier, sc *stmtCache, evs []event) (map[string]*tokenState, error) {
+func loadTokens(ctx context.Context, q store.Querier, sc *store.StmtCache, evs []event) (map[string]*tokenState, error) {
 	return loadTokensOver(ctx, q, sc, evs, nil)
 }
 
 // loadTokensOver is loadTokens taking the tokens that overlay holds from it
 // (as they are there, but not dirty) instead of reading them.
-func loadTokensOver(ctx context.Context, q store.Querier, sc *stmtCache, evs []event, overlay map[string]*tokenState) (map[string]*tokenState, error) {
+func loadTokensOver(ctx context.Context, q store.Querier, sc *store.StmtCache, evs []event, overlay map[string]*tokenState) (map[string]*tokenState, error) {
 	states := make(map[string]*tokenState, len(evs))
 	keys := make([]any, 0, len(evs))
 	for _, ev := range evs {
@@ -343,8 +342,8 @@ func loadTokensOver(ctx context.Context, q store.Querier, sc *stmtCache, evs []e
 			n := nextChunk(len(keys) - i)
 			chunk := keys[i : i+n]
 			i += n
-			rows, err = sc.query(ctx, q.(*store.Tx), `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash IN (`+
-				placeholders(n, 1)+`)`, chunk...)
+			rows, err = sc.Query(ctx, q.(*store.Tx), `SELECT token_hash, province, district, last_day FROM installs_tokens WHERE token_hash IN (`+
+				store.Placeholders(n, 1)+`)`, chunk...)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("installs: load tokens: %w", err)
@@ -369,7 +368,7 @@ func loadTokensOver(ctx context.Context, q store.Querier, sc *stmtCache, evs []e
 
 // saveTokens writes the changed tokens on SQLite (PostgreSQL writes them
 // in writeBatchPG).
-func saveTokens(ctx context.Context, tx *store.Tx, sc *stmtCache, states map[string]*tokenState) error {
+func saveTokens(ctx context.Context, tx *store.Tx, sc *store.StmtCache, states map[string]*tokenState) error {
 	args := make([]any, 0, len(states)*4)
 	for h, st := range states {
 		if st.dirty {
@@ -379,30 +378,12 @@ func saveTokens(ctx context.Context, tx *store.Tx, sc *stmtCache, states map[str
 	for rows := len(args) / 4; rows > 0; {
 		n := nextChunk(rows)
 		q := `INSERT INTO installs_tokens (token_hash, province, district, last_day) VALUES ` +
-			placeholders(n, 4) + ` ON CONFLICT (token_hash) DO UPDATE SET province = excluded.province,
+			store.Placeholders(n, 4) + ` ON CONFLICT (token_hash) DO UPDATE SET province = excluded.province,
 			district = excluded.district, last_day = excluded.last_day`
-		if err := sc.exec(ctx, tx, q, args[:n*4]...); err != nil {
+		if _, err := sc.Exec(ctx, tx, q, args[:n*4]...); err != nil {
 			return fmt.Errorf("installs: save tokens: %w", err)
 		}
 		args, rows = args[n*4:], rows-n
 	}
 	return nil
-}
-
-// placeholders returns n groups of cols '?' each: "(?,?),(?,?)" for cols >
-// 1, "?,?" for cols == 1.
-func placeholders(n, cols int) string {
-	group := "?"
-	if cols > 1 {
-		group = "(" + strings.Repeat("?,", cols-1) + "?)"
-	}
-	var b strings.Builder
-	b.Grow(n * (len(group) + 1))
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(group)
-	}
-	return b.String()
 }

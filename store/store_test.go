@@ -186,3 +186,50 @@ func TestWriterConn(t *testing.T) {
 		}
 	})
 }
+
+// A cached statement is prepared once and runs in any later transaction;
+// multi-row statements are built from Placeholders and NextChunk.
+func TestStmtCache(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := db.Exec(ctx, `CREATE TABLE sc (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		c := store.NewStmtCache(db)
+		defer c.Close()
+		sizes := []int{4, 1}
+		next := 0
+		for range 3 {
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				for left := 6; left > 0; {
+					n := store.NextChunk(left, sizes)
+					args := make([]any, 0, 2*n)
+					for range n {
+						next++
+						args = append(args, next, "v")
+					}
+					if _, err := c.Exec(ctx, tx, `INSERT INTO sc (id, v) VALUES `+store.Placeholders(n, 2), args...); err != nil {
+						return err
+					}
+					left -= n
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c.Len() != 2 {
+			t.Fatalf("cache holds %d statements, want 2 (4 rows and 1 row)", c.Len())
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM sc`).Scan(&n); err != nil || n != 18 {
+			t.Fatalf("rows = %d, %v; want 18", n, err)
+		}
+		if p := store.Placeholders(2, 3); p != "(?,?,?),(?,?,?)" {
+			t.Fatalf("Placeholders(2, 3) = %q", p)
+		}
+		if p := store.Placeholders(3, 1); p != "?,?,?" {
+			t.Fatalf("Placeholders(3, 1) = %q", p)
+		}
+	})
+}
