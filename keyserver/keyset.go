@@ -24,17 +24,20 @@ import (
 // not committed.
 //
 // The export worker deletes old rows, which leaves entries whose row is
-// gone (and a rowid SQLite may give to a new row): readers therefore
-// compare the row's key with the one they asked for. Entries are dropped
-// once their key is too old to be published again (prune), which bounds
-// the map to the keys of MaxIntervalAge plus a day: about 80 bytes of memory
-// per key (80 MB a million).
+// gone; readers look the rows up by rowid and forget the keys they do not
+// find (they also compare the row's key with the one they asked for).
+// Entries are dropped once their key is too old to be published again
+// (prune), which bounds the map to the keys of MaxIntervalAge plus a day:
+// about 80 bytes of memory per key (80 MB a million).
 type keySet struct {
 	rows    map[[KeyLength]byte]keyRow
 	order   []stagedKey   // keys in the order added, for prune
 	head    int           // order[:head] are pruned
 	staged  []stagedKey   // inserted by the transaction under way
 	minKeep time.Duration // how long a key is kept after its created_at
+	// next is the rowid the next inserted row gets: the writer numbers
+	// rows itself, so a multi-row insert needs no read-back.
+	next, committedNext int64
 }
 
 // keyRow is where a key is stored.
@@ -58,6 +61,7 @@ func newKeySet(cfg *Config) *keySet {
 	return &keySet{
 		rows:    map[[KeyLength]byte]keyRow{},
 		minKeep: cfg.MaxIntervalAge + cfg.TruncateWindow + keySetMargin,
+		next:    1, committedNext: 1,
 	}
 }
 
@@ -83,7 +87,9 @@ func loadKeySet(ctx context.Context, q store.Querier, cfg *Config) (*keySet, err
 			return nil, fmt.Errorf("load stored keys: row %d has a %d-byte key", r.rowid, len(raw))
 		}
 		s.put([KeyLength]byte(raw), r)
+		s.next = r.rowid + 1
 	}
+	s.committedNext = s.next
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load stored keys: %w", err)
 	}
@@ -103,9 +109,13 @@ func (s *keySet) forget(key [KeyLength]byte, rowid int64) {
 	}
 }
 
-// stage notes a key inserted by the transaction under way.
-func (s *keySet) stage(key [KeyLength]byte, rowid, createdAt int64) {
-	s.staged = append(s.staged, stagedKey{key: key, row: keyRow{rowid: rowid, createdAt: createdAt}})
+// stage notes a key the transaction under way inserts and returns the
+// rowid its row is to get.
+func (s *keySet) stage(key [KeyLength]byte, createdAt int64) int64 {
+	id := s.next
+	s.next++
+	s.staged = append(s.staged, stagedKey{key: key, row: keyRow{rowid: id, createdAt: createdAt}})
+	return id
 }
 
 // settle adds the staged keys if their transaction committed and forgets
@@ -118,7 +128,9 @@ func (s *keySet) settle(committed bool) {
 		for _, k := range s.staged {
 			s.put(k.key, k.row)
 		}
+		s.committedNext = s.next
 	}
+	s.next = s.committedNext
 	s.staged = s.staged[:0]
 }
 

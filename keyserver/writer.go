@@ -130,7 +130,9 @@ func (s *Server) Run(ctx context.Context) error {
 		return fmt.Errorf("keyserver: %w", err)
 	}
 	s.metrics.keys.Set(float64(keys.len()))
-	w := &writer{s: s, db: conn, wal: newWALKeeper(s.db, conn, s.log), keys: keys}
+	stmts := store.NewStmtCache(s.db)
+	defer stmts.Close()
+	w := &writer{s: s, db: conn, wal: newWALKeeper(s.db, conn, s.log), keys: keys, stmts: stmts}
 	cpCtx, stopCP := context.WithCancel(context.WithoutCancel(ctx))
 	cpDone := make(chan struct{})
 	go func() { defer close(cpDone); w.wal.background(cpCtx) }()
@@ -145,10 +147,11 @@ const defaultPostgresWriters = 3
 
 // writer is one writer goroutine and what it writes with.
 type writer struct {
-	s    *Server
-	db   store.TxRunner // SQLite: the writer's own connection
-	wal  *walKeeper     // SQLite only
-	keys *keySet        // SQLite only
+	s     *Server
+	db    store.TxRunner   // SQLite: the writer's own connection
+	wal   *walKeeper       // SQLite only
+	keys  *keySet          // SQLite only
+	stmts *store.StmtCache // SQLite only: prepared on the writer's connection
 }
 
 // loop takes every job waiting (up to MaxBatch) and writes them as one

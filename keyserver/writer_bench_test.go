@@ -30,7 +30,9 @@ func BenchmarkWriterInsert(b *testing.B) {
 	defer conn.Close()
 	cfg := DefaultConfig()
 	keys := newKeySet(&cfg)
-	insert := func(tx *store.Tx, rows []exposure) error { return insertSQLite(ctx, tx, keys, rows) }
+	stmts := store.NewStmtCache(db)
+	defer stmts.Close()
+	insert := func(tx *store.Tx, rows []exposure) error { return insertSQLite(ctx, tx, keys, stmts, rows) }
 	for range 30 {
 		rows := randomExposures(10_000)
 		err := conn.InTx(ctx, func(tx *store.Tx) error { return insert(tx, rows) })
