@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -19,25 +18,11 @@ const langCookie = "lang"
 // msg is one user-visible string in both languages.
 type msg = i18n.Message
 
-// Locale translates the page's strings into one language. Templates call
-// {{.L.T "key"}} and {{.L.F "key" args…}}.
-type Locale struct {
-	Lang string // "vi" or "en": the html lang attribute
-}
+// Locale translates the page's strings into one language (i18n.Locale over
+// this package's messages) and formats its dates and names.
+type Locale struct{ i18n.Locale }
 
-// T returns the message for key. An unknown key renders as "‹key›" so that
-// a mistake is visible; TestTemplatesUseKnownKeys rules it out.
-func (l Locale) T(key string) string {
-	return messages.T(l.Lang, key)
-}
-
-// F formats the message for key with fmt.Sprintf verbs.
-func (l Locale) F(key string, args ...any) string { return fmt.Sprintf(l.T(key), args...) }
-
-// Other is the language the switch link offers.
-func (l Locale) Other() string {
-	return i18n.Other(l.Lang)
-}
+func newLocale(lang string) Locale { return Locale{i18n.Locale{Lang: lang, Catalog: messages}} }
 
 // Date formats a day for prose: 13/08/2020 in Vietnamese, 13 Aug 2020 in English.
 func (l Locale) Date(t time.Time) string {
@@ -63,7 +48,7 @@ func pickLocale(w http.ResponseWriter, r *http.Request) Locale {
 			HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		})
 	}
-	return Locale{Lang: lang}
+	return newLocale(lang)
 }
 
 // messages holds every string the pages show, in Vietnamese and English.

@@ -61,7 +61,7 @@ func (s *Server) handleCodeIssue(w http.ResponseWriter, r *http.Request, rc *req
 	now := s.clock.Now()
 	minutes := int(math.Round(ic.ExpiresAt.Sub(now).Minutes()))
 	hours := int(math.Round(ic.LongExpiresAt.Sub(now).Hours()))
-	text := Locale{Lang: msgLang}.F("code.sms", ic.Code, minutes, qrTarget, hours)
+	text := newLocale(msgLang).F("code.sms", ic.Code, minutes, qrTarget, hours)
 	smsSent, smsFailed := false, false
 	if phone != "" {
 		if err := s.sms.Send(r.Context(), phone, text); err != nil {

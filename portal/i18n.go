@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -16,28 +15,12 @@ const (
 // msg is one user-visible string in both languages.
 type msg = i18n.Message
 
-// Locale translates the pages: Vietnamese by default, English on request
-// (?lang=en, remembered in a cookie).
-type Locale struct {
-	Lang string
-}
+// Locale translates the pages (i18n.Locale over this package's messages):
+// Vietnamese by default, English on request (?lang=en, remembered in a
+// cookie). It also formats times and names statuses and roles.
+type Locale struct{ i18n.Locale }
 
-// T returns the message for key; an unknown key shows as ‹key› so a
-// mistake is visible (TestTemplatesUseKnownKeys rules it out).
-func (l Locale) T(key string) string {
-	return messages.T(l.Lang, key)
-}
-
-// Has reports whether key is a known message.
-func (l Locale) Has(key string) bool { return messages.Has(key) }
-
-// F formats the message for key with fmt verbs.
-func (l Locale) F(key string, args ...any) string { return fmt.Sprintf(l.T(key), args...) }
-
-// Other is the language the switch link offers.
-func (l Locale) Other() string {
-	return i18n.Other(l.Lang)
-}
+func newLocale(lang string) Locale { return Locale{i18n.Locale{Lang: lang, Catalog: messages}} }
 
 // DateTime formats a time in Vietnam's zone.
 func (l Locale) DateTime(t time.Time) string {
@@ -61,7 +44,7 @@ func (s *Server) pickLocale(w http.ResponseWriter, r *http.Request) Locale {
 	if remember {
 		http.SetCookie(w, s.cookie(langCookie, lang, 365*86400))
 	}
-	return Locale{Lang: lang}
+	return newLocale(lang)
 }
 
 var messages = i18n.Catalog{

@@ -129,7 +129,7 @@ type userError struct {
 }
 
 func (e userError) Error() string {
-	return "portal: " + strings.ReplaceAll(Locale{Lang: langEN}.T(e.Key), "%d", "the minimum number of")
+	return "portal: " + strings.ReplaceAll(newLocale(langEN).T(e.Key), "%d", "the minimum number of")
 }
 
 func (e userError) Unwrap() error { return e.err }

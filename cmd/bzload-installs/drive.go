@@ -65,12 +65,8 @@ func drive(ctx context.Context, client *http.Client, url string, reqs []request,
 				}
 			}
 			mu.Lock()
-			res.Accepted += ok
+			res.Add(ok, lat, errs)
 			res.acceptedNew += okNew
-			res.Latencies = append(res.Latencies, lat...)
-			for k, v := range errs {
-				res.Errors[k] += v
-			}
 			mu.Unlock()
 		}()
 	}

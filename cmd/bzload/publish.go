@@ -193,11 +193,7 @@ func drive(ctx context.Context, client *http.Client, url string, bodies [][]byte
 				ok++
 			}
 			mu.Lock()
-			res.Accepted += ok
-			res.Latencies = append(res.Latencies, lat...)
-			for k, v := range errs {
-				res.Errors[k] += v
-			}
+			res.Add(ok, lat, errs)
 			mu.Unlock()
 		}()
 	}

@@ -5,7 +5,10 @@
 // chooses a request's language.
 package i18n
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+)
 
 // The languages of the pages.
 const (
@@ -67,3 +70,23 @@ func Choose(r *http.Request, cookie string) (lang string, remember bool) {
 	}
 	return VI, false
 }
+
+// Locale is one request's language and the catalog its strings come from.
+// A package embeds it in a Locale of its own to add its formatting of dates
+// and names; templates call {{.L.T "key"}} and {{.L.F "key" args…}}.
+type Locale struct {
+	Lang    string // VI or EN: also the html lang attribute
+	Catalog Catalog
+}
+
+// T returns the message for key (see Catalog.T).
+func (l Locale) T(key string) string { return l.Catalog.T(l.Lang, key) }
+
+// F formats the message for key with fmt.Sprintf verbs.
+func (l Locale) F(key string, args ...any) string { return fmt.Sprintf(l.T(key), args...) }
+
+// Has reports whether key is in the catalog.
+func (l Locale) Has(key string) bool { return l.Catalog.Has(key) }
+
+// Other is the language the page's switch link offers.
+func (l Locale) Other() string { return Other(l.Lang) }

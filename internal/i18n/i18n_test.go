@@ -40,3 +40,15 @@ func TestChoose(t *testing.T) {
 		}
 	}
 }
+
+func TestLocale(t *testing.T) {
+	c := Catalog{"n": {"%d khóa", "%d keys"}}
+	en := Locale{Lang: EN, Catalog: c}
+	vi := Locale{Lang: VI, Catalog: c}
+	if en.F("n", 3) != "3 keys" || vi.F("n", 3) != "3 khóa" || en.T("x") != "‹x›" {
+		t.Fatalf("F/T: %q %q %q", en.F("n", 3), vi.F("n", 3), en.T("x"))
+	}
+	if !en.Has("n") || en.Has("x") || en.Other() != VI || vi.Other() != EN {
+		t.Fatal("Has/Other")
+	}
+}

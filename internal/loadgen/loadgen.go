@@ -30,6 +30,19 @@ type Result struct {
 	CPU       time.Duration // this process's user+system CPU during the phase; 0 if not measured
 }
 
+// Add adds one client's part of a phase: its accepted requests, their
+// latencies and its errors by kind. It is not safe for concurrent use.
+func (r *Result) Add(accepted int, latencies []time.Duration, errors map[string]int) {
+	r.Accepted += accepted
+	r.Latencies = append(r.Latencies, latencies...)
+	if r.Errors == nil {
+		r.Errors = map[string]int{}
+	}
+	for k, v := range errors {
+		r.Errors[k] += v
+	}
+}
+
 // RPS is accepted requests per second.
 func (r *Result) RPS() float64 {
 	if r.Elapsed <= 0 {

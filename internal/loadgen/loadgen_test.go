@@ -34,6 +34,12 @@ func TestResult(t *testing.T) {
 	if (&Result{}).RPS() != 0 || (&Result{}).Percentile(0.5) != 0 {
 		t.Error("empty result")
 	}
+	var sum Result
+	sum.Add(2, []time.Duration{time.Millisecond, 2 * time.Millisecond}, map[string]int{"x": 1})
+	sum.Add(1, []time.Duration{3 * time.Millisecond}, map[string]int{"x": 2, "y": 1})
+	if sum.Accepted != 3 || len(sum.Latencies) != 3 || sum.Errors["x"] != 3 || sum.ErrorCount() != 4 {
+		t.Errorf("Add: %+v", sum)
+	}
 }
 
 func TestLoopbackAndHelpers(t *testing.T) {
