@@ -2,6 +2,7 @@ package keyserver
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -62,4 +63,52 @@ func BenchmarkWriterInsert(b *testing.B) {
 	n := float64(b.N * perTx)
 	b.ReportMetric(float64(total.Microseconds())/n, "µs/key")
 	b.ReportMetric(float64(inserts.Microseconds())/n, "insert-µs/key")
+}
+
+// BenchmarkLoadKeySet1M times what a SQLite key server does when it starts
+// with 1,000,000 stored keys: read them into its key set. It reports the
+// heap the set holds per key. Run:
+//
+//	go test -run '^$' -bench LoadKeySet1M -benchtime 3x ./keyserver
+func BenchmarkLoadKeySet1M(b *testing.B) {
+	db := storetest.SQLite(b)
+	ctx := context.Background()
+	if err := Migrate(ctx, db); err != nil {
+		b.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	fill := newKeySet(&cfg)
+	stmts := store.NewStmtCache(db)
+	defer stmts.Close()
+	const total, perTx = 1_000_000, 20_000
+	for range total / perTx {
+		rows := randomExposures(perTx)
+		err := db.InTx(ctx, func(tx *store.Tx) error { return insertSQLite(ctx, tx, fill, stmts, rows) })
+		fill.settle(err == nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	fill = nil
+	var keys *keySet
+	var heap uint64
+	b.ResetTimer()
+	for range b.N {
+		keys = nil
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		var err error
+		if keys, err = loadKeySet(ctx, db, &cfg); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap = after.HeapAlloc - before.HeapAlloc
+	}
+	b.StopTimer()
+	if keys.len() != total {
+		b.Fatalf("loaded %d keys, want %d", keys.len(), total)
+	}
+	b.ReportMetric(float64(heap)/total, "heap-B/key")
 }
