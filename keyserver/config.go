@@ -61,6 +61,14 @@ type Config struct {
 	// Writers is the number of batches committed at once on PostgreSQL
 	// (0 means 3); SQLite always has one writer.
 	Writers int
+	// CommitDelay and CommitBatch: on SQLite, a batch of fewer than
+	// CommitBatch requests (at most MaxBatch) waits up to CommitDelay for
+	// more before it commits (2 ms, 24), as PostgreSQL's commit_delay does: one commit
+	// (one fsync, the table's last pages written once) then serves more
+	// requests. A zero CommitDelay commits at once. PostgreSQL, with its
+	// concurrent writers, does not wait.
+	CommitDelay time.Duration
+	CommitBatch int
 }
 
 // DefaultConfig returns the reference server's settings.
@@ -84,6 +92,8 @@ func DefaultConfig() Config {
 		MaxChaffDelay:              time.Second,
 		MaxBatch:                   256,
 		WriteTimeout:               10 * time.Second,
+		CommitDelay:                2 * time.Millisecond,
+		CommitBatch:                24,
 	}
 }
 
@@ -118,6 +128,10 @@ func (c Config) Validate() error {
 		return errors.New("keyserver: WriteTimeout must be > 0")
 	case c.Writers < 0 || c.Writers > 64:
 		return errors.New("keyserver: Writers must be 0..64")
+	case c.CommitDelay < 0 || c.CommitDelay > 100*time.Millisecond:
+		return errors.New("keyserver: CommitDelay must be within 0..100 ms")
+	case c.CommitDelay > 0 && c.CommitBatch < 2:
+		return errors.New("keyserver: CommitBatch must be >= 2")
 	}
 	for _, a := range c.AuthorizedApps {
 		if a.ID == "" {

@@ -115,6 +115,13 @@ func (s *Server) Run(ctx context.Context) error {
 		wg.Wait()
 		return nil
 	}
+	// A ctx that ends while the writer starts is a stop, not a failure.
+	stopped := func(err error) error {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
 	lock, err := s.db.ExclusiveLock("keyserver-writer")
 	if err != nil {
 		return fmt.Errorf("keyserver: is another key server writing to this SQLite database? %w", err)
@@ -122,12 +129,12 @@ func (s *Server) Run(ctx context.Context) error {
 	defer lock.Unlock()
 	conn, err := s.writerConn(ctx)
 	if err != nil {
-		return err
+		return stopped(err)
 	}
 	defer conn.Close()
 	keys, err := loadKeySet(ctx, s.db, &s.cfg)
 	if err != nil {
-		return fmt.Errorf("keyserver: %w", err)
+		return stopped(fmt.Errorf("keyserver: %w", err))
 	}
 	s.metrics.keys.Set(float64(keys.len()))
 	stmts := store.NewStmtCache(s.db)
@@ -177,14 +184,42 @@ func (w *writer) loop(ctx context.Context) {
 			w.wal.finish(ctx)
 		case j := <-s.queue:
 			w.wal.finishIfDue(ctx)
-			batch = s.drain(append(batch[:0], j))
-			w.writeBatch(ctx, batch)
+			batch = w.gather(ctx, s.drain(append(batch[:0], j)))
+			// A batch taken from the queue is written even if ctx ends
+			// meanwhile, as Run promises for queued jobs.
+			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WriteTimeout)
+			w.writeBatch(bctx, batch)
+			cancel()
 			if w.keys != nil {
 				w.keys.prune(s.clock.Now())
 				s.metrics.keys.Set(float64(w.keys.len()))
 			}
 		}
 	}
+}
+
+// gather, on SQLite, waits up to Config.CommitDelay for more jobs while
+// batch holds fewer than Config.CommitBatch (see Config.CommitDelay), or
+// until ctx ends.
+func (w *writer) gather(ctx context.Context, batch []*writeJob) []*writeJob {
+	cfg := &w.s.cfg
+	want := min(cfg.CommitBatch, cfg.MaxBatch)
+	if w.s.db.Dialect() != store.SQLite || cfg.CommitDelay <= 0 || len(batch) >= want {
+		return batch
+	}
+	t := time.NewTimer(cfg.CommitDelay)
+	defer t.Stop()
+	for len(batch) < want {
+		select {
+		case j := <-w.s.queue:
+			batch = append(batch, j)
+		case <-t.C:
+			return batch
+		case <-ctx.Done():
+			return batch
+		}
+	}
+	return batch
 }
 
 // drain adds the jobs waiting in the queue to batch, up to MaxBatch.
