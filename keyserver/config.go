@@ -61,12 +61,13 @@ type Config struct {
 	// Writers is the number of batches committed at once on PostgreSQL
 	// (0 means 3); SQLite always has one writer.
 	Writers int
-	// CommitDelay and CommitBatch: on SQLite, a batch of fewer than
-	// CommitBatch requests (at most MaxBatch) waits up to CommitDelay for
-	// more before it commits (2 ms, 24), as PostgreSQL's commit_delay does: one commit
-	// (one fsync, the table's last pages written once) then serves more
-	// requests. A zero CommitDelay commits at once. PostgreSQL, with its
-	// concurrent writers, does not wait.
+	// CommitDelay and CommitBatch: a batch of fewer than CommitBatch
+	// requests (at most MaxBatch) waits up to CommitDelay for more before
+	// it commits (2 ms, 24), as PostgreSQL's commit_delay does: one commit
+	// (on SQLite one fsync, the table's last pages written once; on
+	// PostgreSQL one round trip and WAL flush) then serves more requests.
+	// On PostgreSQL each of the Writers gathers its own batch. A zero
+	// CommitDelay commits at once.
 	CommitDelay time.Duration
 	CommitBatch int
 }

@@ -198,13 +198,13 @@ func (w *writer) loop(ctx context.Context) {
 	}
 }
 
-// gather, on SQLite, waits up to Config.CommitDelay for more jobs while
-// batch holds fewer than Config.CommitBatch (see Config.CommitDelay), or
-// until ctx ends.
+// gather waits up to Config.CommitDelay for more jobs while batch holds
+// fewer than Config.CommitBatch (see Config.CommitDelay), or until ctx
+// ends.
 func (w *writer) gather(ctx context.Context, batch []*writeJob) []*writeJob {
 	cfg := &w.s.cfg
 	want := min(cfg.CommitBatch, cfg.MaxBatch)
-	if w.s.db.Dialect() != store.SQLite || cfg.CommitDelay <= 0 || len(batch) >= want {
+	if cfg.CommitDelay <= 0 || len(batch) >= want {
 		return batch
 	}
 	t := time.NewTimer(cfg.CommitDelay)
