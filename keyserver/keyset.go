@@ -127,11 +127,8 @@ func (s *keySet) stage(key [KeyLength]byte, createdAt int64) int64 {
 }
 
 // settle adds the staged keys if their transaction committed and forgets
-// them either way. A nil keySet (PostgreSQL) does nothing.
+// them either way.
 func (s *keySet) settle(committed bool) {
-	if s == nil {
-		return
-	}
 	if committed {
 		for _, k := range s.staged {
 			s.put(k.key, k.row)

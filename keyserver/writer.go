@@ -184,16 +184,15 @@ func (w *writer) loop(ctx context.Context) {
 			w.wal.finish(ctx)
 		case j := <-s.queue:
 			w.wal.finishIfDue(ctx)
+			if w.keys != nil {
+				w.keys.prune(s.clock.Now())
+			}
 			batch = w.gather(ctx, s.drain(append(batch[:0], j)))
 			// A batch taken from the queue is written even if ctx ends
 			// meanwhile, as Run promises for queued jobs.
 			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WriteTimeout)
 			w.writeBatch(bctx, batch)
 			cancel()
-			if w.keys != nil {
-				w.keys.prune(s.clock.Now())
-				s.metrics.keys.Set(float64(w.keys.len()))
-			}
 		}
 	}
 }
@@ -293,10 +292,13 @@ func (s *Server) writerConn(ctx context.Context) (*store.Conn, error) {
 }
 
 // inTx runs fn in a transaction; the keys it inserted join the key set
-// (SQLite) once the commit returned.
+// (SQLite) once the commit returned, before any request is answered.
 func (w *writer) inTx(ctx context.Context, fn func(*store.Tx) error) error {
 	err := w.db.InTx(ctx, fn)
-	w.keys.settle(err == nil)
+	if w.keys != nil {
+		w.keys.settle(err == nil)
+		w.s.metrics.keys.Set(float64(w.keys.len()))
+	}
 	return err
 }
 
