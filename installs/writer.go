@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
+	"github.com/bluezone-vn/bluezone/internal/gather"
 	"github.com/bluezone-vn/bluezone/store"
 )
 
@@ -70,7 +70,7 @@ func (s *Server) Run(ctx context.Context) error {
 			continue
 		case first = <-s.queue:
 		}
-		batch := s.collect(ctx, first)
+		batch := gather.Batch(ctx, s.queue, []*pending{first}, s.cfg.BatchDelay, s.cfg.BatchSize, s.cfg.BatchSize)
 		evs := make([]event, len(batch))
 		for i, p := range batch {
 			evs[i] = p.ev
@@ -85,35 +85,6 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		s.answer(batch, err)
 	}
-}
-
-// collect takes first and what follows it within Config.BatchDelay, up to
-// Config.BatchSize, plus whatever else is already waiting.
-func (s *Server) collect(ctx context.Context, first *pending) []*pending {
-	batch := []*pending{first}
-	timer := time.NewTimer(s.cfg.BatchDelay)
-	defer timer.Stop()
-collect:
-	for len(batch) < s.cfg.BatchSize {
-		select {
-		case p := <-s.queue:
-			batch = append(batch, p)
-		case <-timer.C:
-			break collect
-		case <-ctx.Done():
-			break collect
-		}
-	}
-	// Whatever else is already waiting joins the batch at no cost.
-	for len(batch) < s.cfg.BatchSize {
-		select {
-		case p := <-s.queue:
-			batch = append(batch, p)
-		default:
-			return batch
-		}
-	}
-	return batch
 }
 
 // answer tells a batch's requests how it ended.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bluezone-vn/bluezone/internal/gather"
 	"github.com/bluezone-vn/bluezone/store"
 )
 
@@ -172,7 +173,7 @@ func (w *writer) loop(ctx context.Context) {
 			// Commit what is queued, then stop.
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WriteTimeout)
 			for {
-				batch = s.drain(batch[:0])
+				batch = gather.Batch(dctx, s.queue, batch[:0], 0, 0, s.cfg.MaxBatch)
 				if len(batch) == 0 {
 					break
 				}
@@ -187,7 +188,7 @@ func (w *writer) loop(ctx context.Context) {
 			if w.keys != nil {
 				w.keys.prune(s.clock.Now())
 			}
-			batch = w.gather(ctx, s.drain(append(batch[:0], j)))
+			batch = gather.Batch(ctx, s.queue, append(batch[:0], j), s.cfg.CommitDelay, s.cfg.CommitBatch, s.cfg.MaxBatch)
 			// A batch taken from the queue is written even if ctx ends
 			// meanwhile, as Run promises for queued jobs.
 			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WriteTimeout)
@@ -195,43 +196,6 @@ func (w *writer) loop(ctx context.Context) {
 			cancel()
 		}
 	}
-}
-
-// gather waits up to Config.CommitDelay for more jobs while batch holds
-// fewer than Config.CommitBatch (see Config.CommitDelay), or until ctx
-// ends.
-func (w *writer) gather(ctx context.Context, batch []*writeJob) []*writeJob {
-	cfg := &w.s.cfg
-	want := min(cfg.CommitBatch, cfg.MaxBatch)
-	if cfg.CommitDelay <= 0 || len(batch) >= want {
-		return batch
-	}
-	t := time.NewTimer(cfg.CommitDelay)
-	defer t.Stop()
-	for len(batch) < want {
-		select {
-		case j := <-w.s.queue:
-			batch = append(batch, j)
-		case <-t.C:
-			return batch
-		case <-ctx.Done():
-			return batch
-		}
-	}
-	return batch
-}
-
-// drain adds the jobs waiting in the queue to batch, up to MaxBatch.
-func (s *Server) drain(batch []*writeJob) []*writeJob {
-	for len(batch) < s.cfg.MaxBatch {
-		select {
-		case j := <-s.queue:
-			batch = append(batch, j)
-		default:
-			return batch
-		}
-	}
-	return batch
 }
 
 func (w *writer) writeBatch(ctx context.Context, batch []*writeJob) {
