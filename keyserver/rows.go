@@ -19,9 +19,9 @@ import (
 func (w *writer) readStored(ctx context.Context, tx *store.Tx, jobs []*writeJob) (map[[KeyLength]byte]*storedKey, error) {
 	var args []any
 	var want map[int64][KeyLength]byte // SQLite: the key each rowid should hold
-	col := "exposure_key"
+	id, col := "0", "exposure_key"     // PostgreSQL: by key, no rowid
 	if w.keys != nil {
-		col, want = "rowid", map[int64][KeyLength]byte{}
+		id, col, want = "rowid", "rowid", map[int64][KeyLength]byte{}
 	}
 	for _, j := range jobs {
 		for i := range j.incoming {
@@ -34,10 +34,6 @@ func (w *writer) readStored(ctx context.Context, tx *store.Tx, jobs []*writeJob)
 			}
 		}
 	}
-	id := "0"
-	if w.keys != nil {
-		id = "rowid"
-	}
 	stored := make(map[[KeyLength]byte]*storedKey, len(args))
 	const chunk = 500
 	for lo := 0; lo < len(args); lo += chunk {
@@ -49,8 +45,10 @@ func (w *writer) readStored(ctx context.Context, tx *store.Tx, jobs []*writeJob)
 		}
 	}
 	for rowid, k := range want {
-		// The export worker deleted the row (and SQLite may have given
-		// its rowid to another key): the key is no longer stored.
+		// The export worker deleted the row: the key is no longer
+		// stored. (A row holding another key under that rowid is not
+		// expected, as the writer numbers rows itself; it is treated
+		// the same.)
 		if sk, ok := stored[k]; !ok || sk.rowid != rowid {
 			w.keys.forget(k, rowid)
 		}
@@ -146,10 +144,6 @@ var insertChunks = [...]int{128, 32, 14, 4, 1}
 // revise stores e's new report type on its stored row sk, if the row was
 // not revised meanwhile (else ErrorKeyAlreadyRevised).
 func revise(ctx context.Context, tx *store.Tx, e *exposure, sk *storedKey) error {
-	var dsos any
-	if e.daysSinceOnset != nil {
-		dsos = int64(*e.daysSinceOnset)
-	}
 	where, args := `exposure_key = ?`, []any{e.key[:]}
 	if tx.Dialect() == store.SQLite {
 		where, args = `rowid = ? AND exposure_key = ?`, []any{sk.rowid, e.key[:]}
@@ -157,7 +151,7 @@ func revise(ctx context.Context, tx *store.Tx, e *exposure, sk *storedKey) error
 	out, err := tx.Exec(ctx, `UPDATE exposures SET revised_report_type = ?, revised_days_since_onset = ?,
 		revised_transmission_risk = ?, revised_at = ?, health_authority = ?
 		WHERE `+where+` AND revised_at IS NULL`,
-		append([]any{exportReportType(e.reportType), dsos, e.transmissionRisk, e.createdAt, e.healthAuthority}, args...)...)
+		append([]any{exportReportType(e.reportType), dsosArg(e), e.transmissionRisk, e.createdAt, e.healthAuthority}, args...)...)
 	if err != nil {
 		return fmt.Errorf("revise exposure: %w", err)
 	}
@@ -206,19 +200,24 @@ func insertPostgres(ctx context.Context, q store.Querier, rows []exposure, skipS
 	return nil
 }
 
-// sortByKey sorts rows by key: SQLite's primary-key index is then walked
-// in order, and concurrent PostgreSQL writers lock keys in one order.
+// sortByKey sorts rows by key, so that concurrent PostgreSQL writers lock
+// keys in one order.
 func sortByKey(rows []exposure) {
 	if !sort.SliceIsSorted(rows, func(i, j int) bool { return bytes.Compare(rows[i].key[:], rows[j].key[:]) < 0 }) {
 		sort.Slice(rows, func(i, j int) bool { return bytes.Compare(rows[i].key[:], rows[j].key[:]) < 0 })
 	}
 }
 
+// rowArgs are e's values for insertSQLiteRows, after its rowid.
 func rowArgs(e *exposure) []any {
-	var dsos any
-	if e.daysSinceOnset != nil {
-		dsos = int64(*e.daysSinceOnset)
-	}
 	return []any{e.key[:], int64(e.rollingStart), int64(e.rollingPeriod), int64(e.transmissionRisk),
-		int64(exportReportType(e.reportType)), dsos, e.healthAuthority, e.createdAt}
+		int64(exportReportType(e.reportType)), dsosArg(e), e.healthAuthority, e.createdAt}
+}
+
+// dsosArg is e's days since onset as a query argument: NULL when unknown.
+func dsosArg(e *exposure) any {
+	if e.daysSinceOnset == nil {
+		return nil
+	}
+	return int64(*e.daysSinceOnset)
 }

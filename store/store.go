@@ -196,10 +196,10 @@ func (db *DB) Conn(ctx context.Context) (*Conn, error) {
 }
 
 // writerCacheKiB is the SQLite page cache of a WriterConn. A writer's
-// indexes are keyed by random values (diagnosis keys, token hashes), so a
-// batch touches pages all over them, and SQLite's default 2 MiB cache would
-// send most of its writes to the file system once a table holds some
-// 100,000 rows.
+// indexes may be keyed by random values (the check-in writer's token
+// hashes), so a batch touches pages all over them, and SQLite's default
+// 2 MiB cache would send most of its writes to the file system once a
+// table holds some 100,000 rows.
 const writerCacheKiB = 64 << 10
 
 // WriterConn is Conn for a batching writer that commits on it for as long
