@@ -228,6 +228,17 @@ func (h *harness) post(req *PublishRequest) (int, PublishResponse) {
 	return st, pr
 }
 
+// publishOK publishes keys with a valid certificate and fails the test
+// unless the answer is 200.
+func (h *harness) publishOK(keys []ExposureKey) PublishResponse {
+	h.t.Helper()
+	st, resp := h.post(h.request(keys, nil))
+	if st != http.StatusOK {
+		h.t.Fatalf("publish: %d %+v", st, resp)
+	}
+	return resp
+}
+
 func (h *harness) count() int {
 	h.t.Helper()
 	var n int

@@ -63,9 +63,7 @@ func TestStoredKeysKnownAfterRestart(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := newHarness(t, db)
 		keys := keysAt(testNow, 3)
-		if st, resp := h.post(h.request(keys, nil)); st != http.StatusOK {
-			t.Fatalf("publish: %d %+v", st, resp)
-		}
+		h.publishOK(keys)
 		h.restart()
 		st, resp := h.post(h.request(keys, nil))
 		if st != http.StatusBadRequest || resp.Code != ErrorMissingRevisionToken {
@@ -82,16 +80,12 @@ func TestRepublishAfterRowDeleted(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := newHarness(t, db)
 		first := keysAt(testNow, 1)
-		if st, resp := h.post(h.request(first, nil)); st != http.StatusOK {
-			t.Fatalf("publish: %d %+v", st, resp)
-		}
+		h.publishOK(first)
 		if _, err := db.Exec(context.Background(), `DELETE FROM exposures`); err != nil {
 			t.Fatal(err)
 		}
 		second := keysAt(testNow, 1)
-		if st, resp := h.post(h.request(second, nil)); st != http.StatusOK {
-			t.Fatalf("publish another key: %d %+v", st, resp)
-		}
+		h.publishOK(second)
 		st, resp := h.post(h.request(first, nil))
 		if st != http.StatusOK || resp.InsertedExposures != 1 {
 			t.Fatalf("publish the deleted key again: %d %+v; want 200, 1 inserted", st, resp)
@@ -107,9 +101,7 @@ func TestRepublishAfterRowDeleted(t *testing.T) {
 func TestSecondSQLiteWriterRefused(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	// A stored publish shows the first writer runs (and holds the lock).
-	if st, resp := h.post(h.request(keysAt(testNow, 2), nil)); st != http.StatusOK {
-		t.Fatalf("publish: %d %+v", st, resp)
-	}
+	h.publishOK(keysAt(testNow, 2))
 	srv, err := New(h.cfg, Deps{DB: h.db, Clock: h.clk, Logger: discardLogger(), Secret: testSecret})
 	if err != nil {
 		t.Fatal(err)
@@ -120,9 +112,7 @@ func TestSecondSQLiteWriterRefused(t *testing.T) {
 		t.Fatalf("second Run: %v, want ErrLocked", err)
 	}
 	// The first still writes.
-	if st, resp := h.post(h.request(keysAt(testNow, 2), nil)); st != http.StatusOK {
-		t.Fatalf("publish: %d %+v", st, resp)
-	}
+	h.publishOK(keysAt(testNow, 2))
 }
 
 // A key stays known for as long as it can be published, and is dropped
@@ -133,16 +123,12 @@ func TestKeySetKeepsPublishableKeys(t *testing.T) {
 	// before answering.
 	held := func() int { return int(testutil.ToFloat64(h.srv.metrics.keys)) }
 	key := keysAt(testNow, 1)
-	if st, resp := h.post(h.request(key, nil)); st != http.StatusOK {
-		t.Fatalf("publish: %d %+v", st, resp)
-	}
+	h.publishOK(key)
 	// The last moment the key may be published: its validity ended
 	// MaxIntervalAge ago, less a minute.
 	end := intervalTime(key[0].IntervalNumber + key[0].IntervalCount)
 	h.clk.Set(end.Add(h.cfg.MaxIntervalAge - time.Minute))
-	if st, resp := h.post(h.request(keysAt(h.clk.Now(), 1), nil)); st != http.StatusOK { // prunes
-		t.Fatalf("publish: %d %+v", st, resp)
-	}
+	h.publishOK(keysAt(h.clk.Now(), 1)) // prunes
 	st, resp := h.post(h.request(key, nil))
 	if st != http.StatusBadRequest || resp.Code != ErrorMissingRevisionToken {
 		t.Fatalf("publish at the last moment: %d %+v; want 400 %s", st, resp, ErrorMissingRevisionToken)
@@ -153,9 +139,7 @@ func TestKeySetKeepsPublishableKeys(t *testing.T) {
 	// A day and more later it is no longer held; the newer key is.
 	// (An embargoed key was stored with created_at an hour after its end.)
 	h.clk.Set(end.Add(h.cfg.MaxIntervalAge + 2*h.cfg.TruncateWindow + keySetMargin + time.Minute))
-	if st, resp := h.post(h.request(keysAt(h.clk.Now(), 1), nil)); st != http.StatusOK {
-		t.Fatalf("publish: %d %+v", st, resp)
-	}
+	h.publishOK(keysAt(h.clk.Now(), 1))
 	if n := held(); n != 2 {
 		t.Fatalf("writer holds %d keys, want 2 (the two later ones)", n)
 	}
