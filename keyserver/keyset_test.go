@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,5 +143,25 @@ func TestKeySetKeepsPublishableKeys(t *testing.T) {
 	h.publishOK(keysAt(h.clk.Now(), 1))
 	if n := held(); n != 2 {
 		t.Fatalf("writer holds %d keys, want 2 (the two later ones)", n)
+	}
+}
+
+// A stored key of the wrong length stops the key set from loading with an
+// error naming the row, instead of being taken for another key.
+func TestLoadKeySetRefusesBadRow(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	if err := Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `INSERT INTO exposures (rowid, exposure_key, rolling_start, rolling_period,
+		transmission_risk, report_type, health_authority, created_at) VALUES (7, ?, 1, 144, 2, 1, 'x', 3600)`,
+		make([]byte, 15)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	_, err := loadKeySet(ctx, db, &cfg)
+	if err == nil || !strings.Contains(err.Error(), "row 7 has a 15-byte key") {
+		t.Fatalf("loadKeySet = %v, want an error naming row 7", err)
 	}
 }
